@@ -1,0 +1,563 @@
+import { BehaviorSubject, defer, filter, map, type Observable } from 'rxjs';
+import {
+  AllFlagStates,
+  clientNotReady,
+  evaluateAllFlags,
+  evaluateFlag,
+  isFlagUser,
+  toDetail,
+  valueKindOf,
+  valueOf,
+  type EvalDetail,
+  type FlagEvaluation,
+  type ValueKind,
+  type VariationType,
+} from '../core/flags/index.js';
+import { consoleLogger, type SwitchyardLogger } from '../core/logger.js';
+import type { StoredRecord } from '../core/store/flag-storage.interface.js';
+import { FlagStore, type StoreChanges } from '../core/store/flag-store.js';
+import type { StorePersistence } from '../core/store/store-persistence.js';
+import { ArgumentRegistry } from '../core/switches/argument.js';
+import { exclusive, Manager } from '../core/switches/manager.js';
+import type { Switch } from '../core/switches/switch.js';
+import type { SwitchSignals } from '../core/switches/switch-signals.js';
+import type { InputScope } from '../core/switches/input-scope.js';
+import type { ExperimentResult } from '../events/experiment-results.js';
+import { fanOutInsights } from '../events/fan-out-insight-sink.js';
+import { InsightCollector } from '../events/insight-collector.js';
+import { InsightPublisher } from '../events/insight-publisher.js';
+import { noopInsightSink, type InsightSink } from '../events/insight-sink.interface.js';
+import type { DataSource, DataSourceFactory, DataSourceStatus } from '../sync/data-source.interface.js';
+import { createStreamingDataSource } from '../sync/streaming-data-source.js';
+import { readBootstrap, readBootstrapFile } from './bootstrap.js';
+import { DEFAULT_START_WAIT_MS, type FeatureFlagClientOptions } from './client-options.js';
+import type { ClientStatus } from './client-status.js';
+
+const KIND_OF_TYPE: Record<VariationType, ValueKind> = {
+  boolean: 'boolean',
+  number: 'number',
+  string: 'string',
+  json: 'json',
+};
+
+/** What a client and its namespaced views share. */
+class ClientCore {
+  readonly status$: BehaviorSubject<ClientStatus>;
+  readonly flagOverrides: Array<ReadonlyMap<string, unknown>> = [];
+  dataSource: DataSource | undefined;
+  /** Mirrors `status$.value.initialized` as a plain field: read on every evaluation. */
+  ready: boolean;
+  /** False with the no-op sink, so evaluations skip the call. */
+  readonly recording: boolean;
+  private readyResolvers: Array<(ready: boolean) => void> = [];
+  closed = false;
+
+  constructor(
+    readonly store: FlagStore,
+    readonly logger: SwitchyardLogger,
+    readonly insights: InsightSink,
+    readonly experiments: InsightCollector | undefined,
+    readonly startWait: number,
+    initialized: boolean,
+  ) {
+    this.ready = initialized;
+    this.recording = insights !== noopInsightSink;
+    this.status$ = new BehaviorSubject<ClientStatus>({
+      state: initialized ? 'ok' : 'initializing',
+      initialized,
+      fromStorage: false,
+      since: Date.now(),
+    });
+  }
+
+  get initialized(): boolean {
+    return this.status$.value.initialized;
+  }
+
+  report(status: DataSourceStatus, fromStorage = false): void {
+    if (this.closed && status.state !== 'off') return;
+    const previous = this.status$.value;
+    const initialized = previous.initialized || status.state === 'ok' || fromStorage;
+    const stillFromStorage = status.state === 'ok' ? false : fromStorage || previous.fromStorage;
+    if (
+      previous.state === status.state &&
+      previous.error === status.error &&
+      previous.initialized === initialized &&
+      previous.fromStorage === stillFromStorage
+    ) {
+      return;
+    }
+    this.ready = initialized;
+    this.status$.next({
+      state: status.state,
+      initialized,
+      fromStorage: stillFromStorage,
+      error: status.error,
+      since: Date.now(),
+    });
+    if (initialized && !previous.initialized) {
+      for (const resolve of this.readyResolvers) resolve(true);
+      this.readyResolvers = [];
+    }
+  }
+
+  /** Storage data is served while no sync has succeeded yet: ready, and saying where the data comes from. */
+  reportLoadedFromStorage(): void {
+    if (this.closed || this.status$.value.state === 'ok') return;
+    const { state, error } = this.status$.value;
+    this.report({ state, error }, true);
+  }
+
+  waitForReady(timeoutMs: number): Promise<boolean> {
+    if (this.initialized) return Promise.resolve(true);
+    if (this.closed) return Promise.resolve(false);
+    return new Promise<boolean>((resolve) => {
+      const timer = setTimeout(() => {
+        this.readyResolvers = this.readyResolvers.filter((r) => r !== settle);
+        this.logger.warn(
+          `Not initialized after ${timeoutMs} ms: serving defaults ('client not ready') while the connection keeps trying.`,
+        );
+        resolve(false);
+      }, timeoutMs);
+      const settle = (ready: boolean): void => {
+        clearTimeout(timer);
+        resolve(ready);
+      };
+      this.readyResolvers.push(settle);
+    });
+  }
+
+  stop(): void {
+    this.closed = true;
+    for (const resolve of this.readyResolvers) resolve(false);
+    this.readyResolvers = [];
+  }
+}
+
+/**
+ * The Switchyard client: FeatBit flags (synced over WebSocket, or from a bootstrap file) and Gutter switches in
+ * one store, evaluated locally and synchronously. Usable without Nest; the Nest module injects this same class.
+ *
+ * ```ts
+ * const client = new FeatureFlagClient({ offline: true, bootstrapFile: 'flags.json' });
+ * await client.waitForInitialization();
+ * client.variationDetail('checkout-v2', { key: 'u1', name: 'Ann' }, 'control');
+ * client.active('cool_feature', user);
+ * await client.close();
+ * ```
+ * @publicApi
+ */
+export class FeatureFlagClient {
+  /** The Gutter manager of this client's namespace. */
+  readonly manager: Manager;
+  private readonly core: ClientCore;
+
+  constructor(options: FeatureFlagClientOptions = {}) {
+    const logger = options.logger ?? consoleLogger;
+    const argumentRegistry = Array.isArray(options.arguments)
+      ? new ArgumentRegistry(options.arguments)
+      : (options.arguments as ArgumentRegistry | undefined);
+    if (options.retainFlagDocuments === false && options.storage !== undefined) {
+      throw new TypeError(
+        'FeatureFlagClient: a storage caches flag documents; it needs retainFlagDocuments: true.',
+      );
+    }
+    const store = new FlagStore({
+      operators: options.operators,
+      arguments: argumentRegistry,
+      logger,
+      retainDocuments: options.retainFlagDocuments,
+    });
+    const networked =
+      !options.offline && (options.streamingUri !== undefined || options.dataSource !== undefined);
+    if (!options.offline && options.streamingUri !== undefined && !options.envSecret && !options.dataSource) {
+      throw new TypeError(
+        'FeatureFlagClient: streamingUri needs envSecret (the FeatBit server-side secret).',
+      );
+    }
+    this.manager = new Manager({
+      store,
+      storage: options.storage,
+      autocreate: options.autocreate,
+      namespace: options.namespace,
+      inputs: options.inputs,
+      percentHash: options.percentHash,
+      logger,
+    });
+    const persistence = this.manager.persistence;
+    // Embedded: ready at once, or once an asynchronous storage (Redis) has been read.
+    const readyNow = !networked && (persistence === undefined || persistence.loadedSynchronously);
+    const publisher =
+      options.insights ??
+      (!options.offline && options.eventsUri && options.envSecret
+        ? new InsightPublisher({ eventsUri: options.eventsUri, envSecret: options.envSecret, logger })
+        : noopInsightSink);
+    const collector =
+      options.experiments === true ? new InsightCollector({ logger }) : options.experiments || undefined;
+    this.core = new ClientCore(
+      store,
+      logger,
+      collector === undefined
+        ? publisher
+        : publisher === noopInsightSink
+          ? collector
+          : fanOutInsights(publisher, collector),
+      collector,
+      options.startWait ?? DEFAULT_START_WAIT_MS,
+      readyNow,
+    );
+    if (persistence) this.connectStorage(persistence, networked);
+    if (options.bootstrap !== undefined) store.applySync(readBootstrap(options.bootstrap), 'bootstrap');
+    if (options.bootstrapFile !== undefined)
+      store.applySync(readBootstrapFile(options.bootstrapFile), 'bootstrap');
+    if (networked) {
+      const { streamingUri, envSecret } = options;
+      const factory: DataSourceFactory =
+        options.dataSource ??
+        ((context) =>
+          createStreamingDataSource(context, {
+            ...options.streaming,
+            streamingUri: streamingUri as string,
+            envSecret: envSecret as string,
+          }));
+      this.core.dataSource = factory({ store, logger, report: (status) => this.core.report(status) });
+      this.core.dataSource.start();
+    }
+  }
+
+  /** A view of the same client on another switch namespace (flags are shared). */
+  namespaced(namespace: string): FeatureFlagClient {
+    const view = Object.create(FeatureFlagClient.prototype) as FeatureFlagClient;
+    Object.assign(view, { core: this.core, manager: this.manager.namespaced(namespace) });
+    return view;
+  }
+
+  // ---------------------------------------------------------------- readiness and streams
+
+  /** True once data has been applied (first sync, or offline/embedded start). */
+  get initialized(): boolean {
+    return this.core.initialized;
+  }
+
+  /**
+   * Waits for the first sync, at most `startWait` (or `timeoutMs`). Resolves `true` when ready, `false` when the
+   * wait ran out (the client then serves defaults and keeps trying; a late sync still makes it ready). Never hangs.
+   */
+  waitForInitialization(timeoutMs = this.core.startWait): Promise<boolean> {
+    return this.core.waitForReady(timeoutMs);
+  }
+
+  /** The current status. */
+  get status(): ClientStatus {
+    return this.core.status$.value;
+  }
+
+  /** Status changes (initializing, ok, interrupted, off, with the last error); replays the current one. */
+  get status$(): Observable<ClientStatus> {
+    return this.core.status$.asObservable();
+  }
+
+  /** Every change of flags, segments and switches: from syncs, storage and local writes. */
+  get changes$(): Observable<StoreChanges> {
+    return this.core.store.changes$;
+  }
+
+  /**
+   * The value of a flag or switch for one input, each time it really changes (not on every definition change).
+   * For a switch: `active(key, input)`. For a flag: the value typed as `defaultValue`, or by the flag's type.
+   */
+  valueChanges$<T = unknown>(key: string, input: unknown, defaultValue?: T): Observable<T> {
+    const current = (): T => this.currentValue(key, input, defaultValue) as T;
+    return defer(() => {
+      let last = current();
+      return this.changes$.pipe(
+        filter((c) => c.flagKeys.includes(key) || c.switchKeys.length > 0 || c.source === 'full'),
+        map(current),
+        filter((value) => {
+          const changed = !sameValue(value, last);
+          last = value;
+          return changed;
+        }),
+      );
+    });
+  }
+
+  /** The signals of the switch manager (registered, unregistered, updated, condition-apply error, checked, active). */
+  get signals(): SwitchSignals {
+    return this.manager.signals;
+  }
+
+  /** The store (flags, segments, switches). */
+  get store(): FlagStore {
+    return this.core.store;
+  }
+
+  /** The per-request input scope (global inputs of Gutter). */
+  get inputScope(): InputScope {
+    return this.manager.inputScope;
+  }
+
+  // ---------------------------------------------------------------- FeatBit flags
+
+  /** The flag's value for the user, typed like `defaultValue`; the default on any problem. */
+  variation<T>(key: string, user: unknown, defaultValue: T): T {
+    return this.evaluateValue(key, user, valueKindOf(defaultValue), defaultValue);
+  }
+
+  /** The value and why (the seed's FlagState): `{ value, kind, reason, variationId, sendToExperiment }`. */
+  variationDetail<T>(key: string, user: unknown, defaultValue: T): EvalDetail<T> {
+    return this.evaluateDetail(key, user, valueKindOf(defaultValue), defaultValue);
+  }
+
+  boolVariation(key: string, user: unknown, defaultValue: boolean): boolean {
+    return this.evaluateValue(key, user, 'boolean', defaultValue);
+  }
+
+  boolVariationDetail(key: string, user: unknown, defaultValue: boolean): EvalDetail<boolean> {
+    return this.evaluateDetail(key, user, 'boolean', defaultValue);
+  }
+
+  numberVariation(key: string, user: unknown, defaultValue: number): number {
+    return this.evaluateValue(key, user, 'number', defaultValue);
+  }
+
+  numberVariationDetail(key: string, user: unknown, defaultValue: number): EvalDetail<number> {
+    return this.evaluateDetail(key, user, 'number', defaultValue);
+  }
+
+  stringVariation(key: string, user: unknown, defaultValue: string): string {
+    return this.evaluateValue(key, user, 'string', defaultValue);
+  }
+
+  stringVariationDetail(key: string, user: unknown, defaultValue: string): EvalDetail<string> {
+    return this.evaluateDetail(key, user, 'string', defaultValue);
+  }
+
+  jsonVariation<T = unknown>(key: string, user: unknown, defaultValue: T): T {
+    return this.evaluateValue(key, user, 'json', defaultValue);
+  }
+
+  jsonVariationDetail<T = unknown>(key: string, user: unknown, defaultValue: T): EvalDetail<T> {
+    return this.evaluateDetail(key, user, 'json', defaultValue);
+  }
+
+  /** Every flag's state for one user (the seed's AllFlagStates); `success` false before readiness. */
+  allFlagStates(user: unknown): AllFlagStates {
+    if (!this.core.initialized) return AllFlagStates.clientNotReady();
+    return evaluateAllFlags(this.core.store.flags(), user, this.core.store.segmentLookup, this.core.logger);
+  }
+
+  /** True when the flag exists (and is not archived). */
+  isFlagKnown(key: string): boolean {
+    return this.core.store.flag(key) !== undefined;
+  }
+
+  /** Records a metric event for A/B/n experiments (`trackMetric(user, event, value = 1)`). */
+  trackMetric(user: unknown, eventName: string, value = 1): void {
+    this.core.insights.recordMetric(user, eventName, value);
+  }
+
+  /**
+   * The A/B/n result of a flag for a metric event, computed here from the recorded events (needs
+   * `experiments: true`): per variation exposures, conversions, mean value, conversion rate with a 95 % interval,
+   * and the difference against the control variation with its significance.
+   */
+  experimentResults(flagKey: string, eventName: string, controlVariationId?: string): ExperimentResult {
+    const collector = this.core.experiments;
+    if (!collector) throw new TypeError('experimentResults needs `experiments: true` in the client options.');
+    return collector.results(flagKey, { eventName, controlVariationId });
+  }
+
+  /** Sends queued insight events now. */
+  flush(): Promise<void> {
+    return this.core.insights.flush();
+  }
+
+  // ---------------------------------------------------------------- Gutter switches
+
+  /**
+   * Is the switch active for these inputs (global inputs first; end with `exclusive` for local only)? A name that
+   * is not a switch but a boolean flag is answered by the flag, for the first user among the inputs.
+   */
+  active(name: string, ...inputs: unknown[]): boolean {
+    const manager = this.manager;
+    if (manager.has(name) || this.core.store.flag(name) === undefined) return manager.active(name, ...inputs);
+    const forced = this.flagOverride(name);
+    if (forced !== undefined) return Boolean(forced);
+    return this.boolVariation(name, this.findUser(inputs), false);
+  }
+
+  /** Stores a switch. */
+  register(sw: Switch): Promise<void> {
+    return this.manager.register(sw);
+  }
+
+  /** Stores a switch's edits. */
+  update(sw: Switch): Promise<void> {
+    return this.manager.update(sw);
+  }
+
+  /** Removes a switch and its descendants. */
+  unregister(nameOrSwitch: string | Switch): Promise<void> {
+    return this.manager.unregister(nameOrSwitch);
+  }
+
+  /** A copy of a switch, to edit and `save()`. */
+  switch(name: string): Switch {
+    return this.manager.switch(name);
+  }
+
+  /** Copies of the switches of this namespace. */
+  get switches(): Switch[] {
+    return this.manager.switches;
+  }
+
+  /**
+   * Forces switches and flags to fixed answers (test utilities; see `withSwitches`). Returns the function that
+   * removes exactly this layer.
+   */
+  pushOverrides(overrides: Readonly<Record<string, unknown>>): () => void {
+    const restoreSwitches = this.manager.pushOverrides(overrides);
+    const layer: ReadonlyMap<string, unknown> = new Map(Object.entries(overrides));
+    this.core.flagOverrides.push(layer);
+    return () => {
+      restoreSwitches();
+      const at = this.core.flagOverrides.indexOf(layer);
+      if (at !== -1) this.core.flagOverrides.splice(at, 1);
+    };
+  }
+
+  /**
+   * Stops syncing, flushes insight events and releases every socket and timer, the storage's included (the client
+   * owns the storage it was given). Safe to call twice.
+   */
+  async close(): Promise<void> {
+    if (this.core.closed) return;
+    this.core.stop();
+    await this.core.dataSource?.close();
+    await this.core.insights.close();
+    const persistence = this.manager.persistence;
+    if (persistence) {
+      persistence.close();
+      await persistence.storage.close?.();
+    }
+    this.core.report({ state: 'off' });
+    this.core.status$.complete();
+  }
+
+  /** Which storage records loaded, and when: a persistent cache of synced flags for restarts while upstream is down. */
+  private connectStorage(persistence: StorePersistence, networked: boolean): void {
+    const store = this.core.store;
+    store.changes$.subscribe((changes) => {
+      if (changes.source === 'local' || changes.source === 'storage') return;
+      const records: StoredRecord[] = [];
+      for (const item of changes.items) {
+        const record = store.record(item.kind, item.key);
+        if (record) records.push(record);
+      }
+      persistence.cache(records);
+    });
+    if (!networked) {
+      void persistence.loaded.then(() => this.core.report({ state: 'ok' }));
+    } else {
+      void persistence.loaded.then((result) => {
+        const hasData = result !== undefined && store.flags().length > 0;
+        if (hasData && !this.core.initialized) {
+          this.core.logger.warn(
+            'Serving the last known flags from the storage until the first sync succeeds.',
+          );
+          this.core.reportLoadedFromStorage();
+        }
+      });
+    }
+  }
+
+  // ---------------------------------------------------------------- internals
+
+  private evaluate(key: string, user: unknown, flag = this.core.store.flag(key)): FlagEvaluation {
+    const core = this.core;
+    if (!core.ready) return clientNotReady(key);
+    const evaluation = evaluateFlag(flag, key, user, core.store.segmentLookup, core.logger);
+    if (core.recording && evaluation.variation !== undefined)
+      core.insights.recordEvaluation(user, evaluation);
+    return evaluation;
+  }
+
+  private evaluateValue<T>(key: string, user: unknown, kind: ValueKind, defaultValue: T): T {
+    if (this.core.flagOverrides.length > 0) {
+      const forced = this.flagOverride(key);
+      if (forced !== undefined) return forced as T;
+    }
+    const flag = this.core.store.flag(key);
+    if (flag === undefined && kind === 'boolean' && this.manager.has(key)) {
+      return this.manager.active(key, user) as T;
+    }
+    return valueOf(this.evaluate(key, user, flag), kind, defaultValue);
+  }
+
+  private evaluateDetail<T>(key: string, user: unknown, kind: ValueKind, defaultValue: T): EvalDetail<T> {
+    if (this.core.flagOverrides.length > 0) {
+      const forced = this.flagOverride(key);
+      if (forced !== undefined) {
+        return {
+          flagKey: key,
+          value: forced as T,
+          kind: 'TargetMatch',
+          reason: 'test override',
+          variationId: '',
+          sendToExperiment: false,
+        };
+      }
+    }
+    const flag = this.core.store.flag(key);
+    if (flag === undefined && kind === 'boolean' && this.manager.has(key)) {
+      const on = this.manager.active(key, user);
+      return {
+        flagKey: key,
+        value: on as T,
+        kind: on ? 'RuleMatch' : 'Off',
+        reason: on ? 'switch active' : 'switch inactive',
+        variationId: '',
+        sendToExperiment: false,
+      };
+    }
+    return toDetail(this.evaluate(key, user, flag), kind, defaultValue);
+  }
+
+  private flagOverride(key: string): unknown {
+    const layers = this.core.flagOverrides;
+    for (let i = layers.length - 1; i >= 0; i--) if (layers[i].has(key)) return layers[i].get(key);
+    return undefined;
+  }
+
+  private findUser(inputs: readonly unknown[]): unknown {
+    const local = inputs[inputs.length - 1] === exclusive ? inputs.slice(0, -1) : inputs;
+    return local.find(isFlagUser) ?? this.manager.inputScope.inputs.find(isFlagUser);
+  }
+
+  private currentValue(key: string, input: unknown, defaultValue: unknown): unknown {
+    if (this.manager.has(key) && this.core.store.flag(key) === undefined) {
+      try {
+        return this.manager.active(key, input);
+      } catch {
+        return false;
+      }
+    }
+    const flag = this.core.store.flag(key);
+    const kind =
+      defaultValue !== undefined
+        ? valueKindOf(defaultValue)
+        : flag
+          ? KIND_OF_TYPE[flag.variationType]
+          : 'string';
+    return valueOf(this.evaluate(key, input), kind, defaultValue);
+  }
+}
+
+function sameValue(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a === 'object' && typeof b === 'object' && a !== null && b !== null) {
+    return JSON.stringify(a) === JSON.stringify(b);
+  }
+  return false;
+}

@@ -1,0 +1,108 @@
+/**
+ * Typed errors thrown by Switchyard. Every message names the thing that is wrong and says what to do.
+ * @publicApi
+ */
+export class SwitchyardError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+/** A switch was asked for that is not registered (and `autocreate` is off). @publicApi */
+export class SwitchNotFoundError extends SwitchyardError {
+  constructor(
+    readonly switchName: string,
+    readonly namespace: string,
+  ) {
+    super(
+      `No switch named '${switchName}' is registered in namespace '${namespace}'. ` +
+        `Register it first, or turn on 'autocreate' to create missing switches disabled.`,
+    );
+  }
+}
+
+/** A switch definition is not acceptable (blank or reserved name, bad state, bad condition). @publicApi */
+export class InvalidSwitchError extends SwitchyardError {}
+
+/** An operator name that is not in the operator registry. @publicApi */
+export class UnknownOperatorError extends SwitchyardError {
+  constructor(readonly operatorName: string) {
+    super(`Unknown operator '${operatorName}'. Register it with the operator registry before using it.`);
+  }
+}
+
+/** An argument (container) or attribute name that is not registered. @publicApi */
+export class UnknownArgumentError extends SwitchyardError {}
+
+/** An operator was built without one of its required parameters, or with a parameter of the wrong kind. @publicApi */
+export class OperatorInitError extends SwitchyardError {}
+
+/** A FeatBit flag or segment document failed validation. @publicApi */
+export class InvalidFlagError extends SwitchyardError {
+  constructor(
+    message: string,
+    readonly itemKey: string | undefined,
+    readonly field: string | undefined,
+  ) {
+    super(message);
+  }
+}
+
+/** A stored record (switch, flag or segment) could not be read back. @publicApi */
+export class InvalidRecordError extends SwitchyardError {
+  constructor(
+    message: string,
+    readonly recordKey: string | undefined,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+/** Global inputs were set outside of an input scope (a request, or `manager.inputScope(fn)`). @publicApi */
+export class NoInputScopeError extends SwitchyardError {
+  constructor() {
+    super(
+      'Global inputs are per request: call input()/flush() inside an input scope ' +
+        '(manager.inputScope(() => ...), or a Nest request with FeatureFlagModule), never process-wide.',
+    );
+  }
+}
+
+/** A storage backend failed to read or write. Nothing half-written remains when this is thrown. @publicApi */
+export class StorageError extends SwitchyardError {}
+
+/**
+ * A conditional write found another version than the one it was based on: someone else wrote first. Nothing was
+ * written; read the record again and retry. @publicApi
+ */
+export class StorageConflictError extends StorageError {
+  constructor(
+    readonly recordKey: string,
+    readonly expectedVersion: number | null,
+    readonly actualVersion: number | null,
+  ) {
+    super(
+      `Write conflict on '${recordKey}': expected version ${String(expectedVersion)}, found ${String(actualVersion)}. ` +
+        'Another writer changed it first; read it again and retry.',
+    );
+  }
+}
+
+/**
+ * The streaming server refused the connection for good (close code 4003: invalid token, unknown secret, or a
+ * clock more than 30 s away from the server's). The client does not reconnect. @publicApi
+ */
+export class StreamingAuthError extends SwitchyardError {
+  constructor(
+    readonly closeCode: number,
+    readonly closeReason: string,
+  ) {
+    super(
+      `The streaming server refused the connection (close code ${closeCode}${closeReason ? `: ${closeReason}` : ''}). ` +
+        `Check envSecret (a server-side secret of that environment) and this machine's clock (tokens must be ` +
+        `within 30 s of the server's time). Not reconnecting.`,
+    );
+  }
+}

@@ -1,0 +1,173 @@
+import type { JsonConversion } from './value-converters.js';
+
+/**
+ * Evaluation outcomes: kinds use the node SDK's names, reasons the .NET wording (DESIGN §3, reference §4.7).
+ */
+
+/** How an evaluation ended. @publicApi */
+export type EvalKind =
+  | 'Off'
+  | 'TargetMatch'
+  | 'RuleMatch'
+  | 'FallThrough'
+  | 'ClientNotReady'
+  | 'FlagNotFound'
+  | 'WrongType'
+  | 'Error';
+
+/** The value type a caller asks for. @publicApi */
+export type ValueKind = 'boolean' | 'number' | 'string' | 'json';
+
+/** The reason strings, exactly as the FeatBit .NET SDK words them. @publicApi */
+export const EvalReasons = Object.freeze({
+  flagOff: 'flag off',
+  targetMatch: 'target match',
+  fallThrough: 'fall through targets and rules',
+  clientNotReady: 'client not ready',
+  flagNotFound: 'flag not found',
+  wrongType: 'type mismatch',
+  malformedFlag: 'malformed flag',
+  userNotSpecified: 'user not specified',
+  /** `match rule <rule name>` */
+  ruleMatch: (ruleName: string): string => `match rule ${ruleName}`,
+});
+
+/** A variation with its value converted once to every type. @publicApi */
+export interface CompiledVariation {
+  readonly id: string;
+  /** The raw value (a string on the wire). */
+  readonly value: string;
+  /** `true`/`false` (any case), else undefined. */
+  readonly asBoolean: boolean | undefined;
+  /** Strict finite number, else undefined. */
+  readonly asNumber: number | undefined;
+  /** `JSON.parse` of the value, deep-frozen (shared by every evaluation). */
+  readonly asJson: JsonConversion;
+}
+
+/**
+ * The evaluation of one flag for one user: a matched variation, or an error kind. The successful ones are
+ * precompiled, shared and frozen: evaluation allocates nothing.
+ * @publicApi
+ */
+export interface FlagEvaluation {
+  readonly flagKey: string;
+  readonly kind: EvalKind;
+  readonly reason: string;
+  /** The served variation; undefined for error kinds (the caller's default applies). */
+  readonly variation: CompiledVariation | undefined;
+  /** Whether the insight event of this evaluation counts for an experiment (reference §4.6). */
+  readonly sendToExperiment: boolean;
+}
+
+/** What a caller gets back: a value of the requested type, or its default with the kind and reason why. @publicApi */
+export interface EvalDetail<T = string> {
+  readonly flagKey: string;
+  readonly value: T;
+  readonly kind: EvalKind;
+  readonly reason: string;
+  /** The served variation's id; '' when the default was returned. */
+  readonly variationId: string;
+  readonly sendToExperiment: boolean;
+}
+
+/** Builds a frozen evaluation (compile time, and for the rare error paths that cannot be shared). */
+export function makeEvaluation(
+  flagKey: string,
+  kind: EvalKind,
+  reason: string,
+  variation: CompiledVariation | undefined,
+  sendToExperiment: boolean,
+): FlagEvaluation {
+  return Object.freeze({ flagKey, kind, reason, variation, sendToExperiment });
+}
+
+/** The evaluation before the first data arrived: kind `ClientNotReady`, reason `client not ready`. @publicApi */
+export function clientNotReady(flagKey: string): FlagEvaluation {
+  return makeEvaluation(flagKey, 'ClientNotReady', EvalReasons.clientNotReady, undefined, false);
+}
+
+/** A missing or archived flag: kind `FlagNotFound`, reason `flag not found`. */
+export function flagNotFound(flagKey: string): FlagEvaluation {
+  return makeEvaluation(flagKey, 'FlagNotFound', EvalReasons.flagNotFound, undefined, false);
+}
+
+/** A user without a usable key: kind `Error`, reason `user not specified`. */
+export function userNotSpecified(flagKey: string): FlagEvaluation {
+  return makeEvaluation(flagKey, 'Error', EvalReasons.userNotSpecified, undefined, false);
+}
+
+/** Broken flag data reached by an evaluation: kind `Error`, reason `malformed flag`. */
+export function malformedFlag(flagKey: string): FlagEvaluation {
+  return makeEvaluation(flagKey, 'Error', EvalReasons.malformedFlag, undefined, false);
+}
+
+const NO_VALUE: unique symbol = Symbol('no value');
+
+/** The variation's value as `kind`, or NO_VALUE when it does not convert. */
+function convert(variation: CompiledVariation, kind: ValueKind): unknown {
+  switch (kind) {
+    case 'string':
+      return variation.value;
+    case 'boolean':
+      return variation.asBoolean === undefined ? NO_VALUE : variation.asBoolean;
+    case 'number':
+      return variation.asNumber === undefined ? NO_VALUE : variation.asNumber;
+    case 'json':
+      return variation.asJson.ok ? variation.asJson.value : NO_VALUE;
+    default:
+      return NO_VALUE;
+  }
+}
+
+/**
+ * Turns an evaluation into the caller-facing detail: the variation's value converted to `kind`; or the
+ * caller's `defaultValue` with the evaluation's error kind and reason; or, when the value does not convert,
+ * the default with kind `WrongType`, reason `type mismatch` (variationId '' and sendToExperiment false: the
+ * detail describes what the caller got).
+ * @publicApi
+ */
+export function toDetail<T>(evaluation: FlagEvaluation, kind: ValueKind, defaultValue: T): EvalDetail<T> {
+  const flagKey = evaluation.flagKey;
+  const variation = evaluation.variation;
+  if (variation === undefined) {
+    return {
+      flagKey,
+      value: defaultValue,
+      kind: evaluation.kind,
+      reason: evaluation.reason,
+      variationId: '',
+      sendToExperiment: false,
+    };
+  }
+  const value = convert(variation, kind);
+  if (value === NO_VALUE) {
+    return {
+      flagKey,
+      value: defaultValue,
+      kind: 'WrongType',
+      reason: EvalReasons.wrongType,
+      variationId: '',
+      sendToExperiment: false,
+    };
+  }
+  return {
+    flagKey,
+    value: value as T,
+    kind: evaluation.kind,
+    reason: evaluation.reason,
+    variationId: variation.id,
+    sendToExperiment: evaluation.sendToExperiment,
+  };
+}
+
+/**
+ * The value part of {@link toDetail} without allocating a detail.
+ * @publicApi
+ */
+export function valueOf<T>(evaluation: FlagEvaluation, kind: ValueKind, defaultValue: T): T {
+  const variation = evaluation.variation;
+  if (variation === undefined) return defaultValue;
+  const value = convert(variation, kind);
+  return value === NO_VALUE ? defaultValue : (value as T);
+}

@@ -1,0 +1,141 @@
+import { consoleLogger, type SwitchyardLogger } from '../logger.js';
+import {
+  BROKEN,
+  lastBrokenProblem,
+  MATCH,
+  matchCondition,
+  NO_MATCH,
+  type MatchResult,
+} from './condition-operators.js';
+import {
+  EXPT_ALWAYS,
+  EXPT_NEVER,
+  type CompiledFlag,
+  type CompiledSplit,
+  type FlagProblems,
+} from './compile-flag.js';
+import type { SegmentLookup } from './compile-segment.js';
+import { flagNotFound, malformedFlag, userNotSpecified, type FlagEvaluation } from './eval-detail.js';
+import { isBlank, userKeyOf } from './flag-user.js';
+import { dispatchHashWithPrefix, hashPrefix, ROLLOUT_EVERYONE } from './md5-dispatch.js';
+
+/**
+ * FeatBit evaluation (reference §4.1, server/.NET semantics): user check → not found / archived → disabled →
+ * individual targets → first matching rule → fallthrough. Synchronous, and allocation-free on the success
+ * paths: it returns the shared evaluation objects that `compileFlag` prepared.
+ */
+
+const EMPTY_PREFIX = hashPrefix('');
+
+/**
+ * Evaluates `flag` for `user`. A user without a non-blank `key`/`keyId` gives kind `Error`, reason
+ * `user not specified` (checked first, as the SDKs do); `flag` undefined or archived gives kind
+ * `FlagNotFound`, reason `flag not found`; broken flag data reached by this user gives kind `Error`, reason
+ * `malformed flag`, logged once per flag version through `logger` (console by default).
+ * @publicApi
+ */
+export function evaluateFlag(
+  flag: CompiledFlag | undefined,
+  flagKey: string,
+  user: unknown,
+  segments: SegmentLookup,
+  logger: SwitchyardLogger = consoleLogger,
+): FlagEvaluation {
+  const key = userKeyOf(user);
+  if (key === undefined || isBlank(key)) {
+    if (flag === undefined) return userNotSpecified(flagKey);
+    const problems = problemsOf(flag);
+    return (problems.notSpecified ??= userNotSpecified(flag.key));
+  }
+  if (flag === undefined || flag.archived) return flagNotFound(flagKey);
+  const result = evaluateForUser(flag, user as object, key, segments, logger);
+  if (result.kind === 'Error') {
+    const problem = flag.problems?.dangling?.get(result);
+    if (problem !== undefined) reportMalformed(flag, problem, logger);
+  }
+  return result;
+}
+
+function evaluateForUser(
+  flag: CompiledFlag,
+  user: object,
+  key: string,
+  segments: SegmentLookup,
+  logger: SwitchyardLogger,
+): FlagEvaluation {
+  const off = flag.off;
+  if (off !== undefined) return off; // set only for a disabled flag
+  const targets = flag.targets;
+  if (targets !== undefined) {
+    const targeted = targets.get(key);
+    if (targeted !== undefined) return targeted;
+  }
+  const rules = flag.rules;
+  for (let i = 0; i < rules.length; i++) {
+    const rule = rules[i];
+    const conditions = rule.conditions;
+    // All conditions must hold (AND, in order; a broken one ends the evaluation when reached).
+    let matched: MatchResult = MATCH;
+    for (let c = 0; c < conditions.length && matched === MATCH; c++) {
+      matched = matchCondition(conditions[c], user, key, segments);
+    }
+    if (matched === NO_MATCH) continue;
+    if (matched === BROKEN) return malformed(flag, lastBrokenProblem(), logger);
+    return rule.fixed ?? serveSplit(flag, rule.split as CompiledSplit, user, key, logger);
+  }
+  return flag.fallthroughFixed ?? serveSplit(flag, flag.fallthroughSplit as CompiledSplit, user, key, logger);
+}
+
+/** Picks the share of a rule or of the fallthrough (reference §4.5) and the experiment flag (§4.6). */
+function serveSplit(
+  flag: CompiledFlag,
+  split: CompiledSplit,
+  user: object,
+  key: string,
+  logger: SwitchyardLogger,
+): FlagEvaluation {
+  const entries = split.entries;
+  // flagKey is the hash prefix; the rest is the user key or the dispatch attribute ("" when missing).
+  const value = split.dispatch(user, key);
+  const dispatchValue = value === undefined ? '' : typeof value === 'string' ? value : String(value);
+  let hash = -1;
+  for (let i = 0; i < entries.length; i++) {
+    const entry = entries[i];
+    if (entry.range !== ROLLOUT_EVERYONE) {
+      if (hash < 0) hash = dispatchHashWithPrefix(flag.dispatchPrefix ?? EMPTY_PREFIX, dispatchValue);
+      if (hash < entry.from || hash > entry.to) continue;
+    }
+    const expt = entry.expt;
+    if (expt === EXPT_ALWAYS) return entry.inExpt;
+    if (expt === EXPT_NEVER) return entry.outOfExpt;
+    const exptHash = dispatchHashWithPrefix(flag.exptPrefix ?? EMPTY_PREFIX, dispatchValue);
+    return exptHash <= entry.exptBound ? entry.inExpt : entry.outOfExpt;
+  }
+  const where = split.ruleIndex < 0 ? 'fallthrough' : `rules[${split.ruleIndex}]`;
+  return malformed(flag, `${where}: no rollout range contains the user's bucket (${hash})`, logger);
+}
+
+function problemsOf(flag: CompiledFlag): FlagProblems {
+  return (flag.problems ??= {
+    dangling: undefined,
+    malformed: undefined,
+    notSpecified: undefined,
+    logged: false,
+  });
+}
+
+function malformed(flag: CompiledFlag, problem: string, logger: SwitchyardLogger): FlagEvaluation {
+  reportMalformed(flag, problem, logger);
+  const problems = problemsOf(flag);
+  return (problems.malformed ??= malformedFlag(flag.key));
+}
+
+function reportMalformed(flag: CompiledFlag, problem: string, logger: SwitchyardLogger): void {
+  const problems = problemsOf(flag);
+  if (problems.logged) return;
+  problems.logged = true;
+  logger.warn(
+    `Flag '${flag.key}' (version ${flag.version}) is malformed: ${problem}. Evaluations that reach it return ` +
+      `the caller's default (kind Error, reason 'malformed flag'); fix the flag in FeatBit.`,
+  );
+}

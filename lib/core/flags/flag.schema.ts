@@ -1,0 +1,189 @@
+import { z } from 'zod';
+import { InvalidFlagError } from '../errors.js';
+import type { FeatBitFlag, FeatBitSegment } from './flag.model.js';
+
+/**
+ * Structural validation of FeatBit documents (zod). What is rejected here is what cannot be evaluated at all
+ * (wrong types, missing evaluator fields, rollout bounds outside [0, 1]); unknown fields are tolerated.
+ *
+ * Deliberately NOT rejected (they give `malformed flag` at evaluation, like the FeatBit SDKs, and only for
+ * the users who reach them): a variation id that points nowhere (targets, rules, fallthrough,
+ * `disabledVariationId`), rollouts that leave gaps, an invalid regex, an `IsOneOf` value or a segment list
+ * that is not a JSON array of strings. A reversed range (`from > to`) is accepted and never matches.
+ */
+
+const STRING = 'expected a string';
+const NON_EMPTY = 'expected a non-empty string';
+const BOOLEAN = 'expected true or false';
+
+const nonEmptyString = z.string({ error: NON_EMPTY }).min(1, { error: NON_EMPTY });
+const optionalString = z.string({ error: STRING }).nullable().optional();
+const optionalBoolean = z.boolean({ error: BOOLEAN }).nullable().optional();
+const stringArray = z.array(z.string({ error: STRING }), { error: 'expected an array of strings' });
+
+/**
+ * Unix milliseconds of an ISO-8601 date-time, fraction truncated (a server can send 7 digits). A date-time
+ * without a zone designator is read as UTC, never as local time. NaN when unparsable.
+ */
+export function parseVersion(updatedAt: string): number {
+  const text =
+    /(?:Z|[+-]\d\d(?::?\d\d)?)$/i.test(updatedAt) || !updatedAt.includes('T') ? updatedAt : `${updatedAt}Z`;
+  return Math.trunc(Date.parse(text));
+}
+
+const updatedAt = z
+  .string({ error: 'expected an ISO-8601 date-time string' })
+  .refine((text) => Number.isFinite(parseVersion(text)), { error: 'expected an ISO-8601 date-time string' });
+
+const condition = z.looseObject(
+  {
+    property: optionalString,
+    op: optionalString,
+    value: z.string({ error: 'expected a string or null' }).nullable().optional(),
+  },
+  { error: 'expected a condition object' },
+);
+const conditions = z.array(condition, { error: 'expected an array of conditions' });
+
+function isRolloutRange(value: unknown): value is [number, number] {
+  if (!Array.isArray(value) || value.length !== 2) return false;
+  const [from, to] = value as unknown[];
+  return isFraction(from) && isFraction(to);
+}
+
+function isFraction(value: unknown): value is number {
+  return typeof value === 'number' && Number.isFinite(value) && value >= 0 && value <= 1;
+}
+
+const rolloutVariation = z.looseObject(
+  {
+    id: z.string({ error: STRING }),
+    rollout: z.custom<[number, number]>(isRolloutRange, { error: 'expected [from, to] numbers in [0,1]' }),
+    exptRollout: z
+      .number({ error: 'expected a finite number' })
+      .refine(Number.isFinite, { error: 'expected a finite number' })
+      .nullable()
+      .optional(),
+  },
+  { error: 'expected a rollout variation object' },
+);
+const rolloutVariations = z.array(rolloutVariation, { error: 'expected an array of rollout variations' });
+
+const rule = z.looseObject(
+  {
+    name: z.string({ error: STRING }),
+    dispatchKey: optionalString,
+    includedInExpt: optionalBoolean,
+    conditions,
+    variations: rolloutVariations,
+  },
+  { error: 'expected a rule object' },
+);
+
+const flagSchema = z.looseObject(
+  {
+    key: nonEmptyString,
+    updatedAt,
+    variationType: z.enum(['boolean', 'number', 'string', 'json'], {
+      error: 'expected one of boolean, number, string, json',
+    }),
+    variations: z.array(
+      z.looseObject(
+        {
+          id: nonEmptyString,
+          value: z.string({ error: 'expected a string (FeatBit variation values are strings)' }),
+        },
+        { error: 'expected a variation object' },
+      ),
+      { error: 'expected an array of variations' },
+    ),
+    targetUsers: z
+      .array(
+        z.looseObject(
+          { keyIds: stringArray, variationId: z.string({ error: STRING }) },
+          { error: 'expected a target object' },
+        ),
+        { error: 'expected an array of targets' },
+      )
+      .nullable()
+      .optional(),
+    rules: z.array(rule, { error: 'expected an array of rules' }).nullable().optional(),
+    isEnabled: z.boolean({ error: BOOLEAN }),
+    disabledVariationId: optionalString,
+    fallthrough: z.looseObject(
+      { dispatchKey: optionalString, includedInExpt: optionalBoolean, variations: rolloutVariations },
+      { error: 'expected a fallthrough object' },
+    ),
+    exptIncludeAllTargets: optionalBoolean,
+    isArchived: optionalBoolean,
+  },
+  { error: 'expected a flag object' },
+);
+
+const segmentSchema = z.looseObject(
+  {
+    id: nonEmptyString,
+    updatedAt,
+    isArchived: optionalBoolean,
+    included: stringArray.nullable().optional(),
+    excluded: stringArray.nullable().optional(),
+    rules: z
+      .array(z.looseObject({ conditions }, { error: 'expected a segment rule object' }), {
+        error: 'expected an array of segment rules',
+      })
+      .nullable()
+      .optional(),
+  },
+  { error: 'expected a segment object' },
+);
+
+/** `['rules', 0, 'variations', 1, 'rollout']` → `rules[0].variations[1].rollout`. */
+export function formatFieldPath(path: ReadonlyArray<PropertyKey>): string {
+  let text = '';
+  for (const part of path) {
+    if (typeof part === 'number') text += `[${part}]`;
+    else text += text === '' ? String(part) : `.${String(part)}`;
+  }
+  return text;
+}
+
+function keyOf(doc: unknown, field: 'key' | 'id'): string | undefined {
+  if (typeof doc !== 'object' || doc === null) return undefined;
+  const value = (doc as Record<string, unknown>)[field];
+  return typeof value === 'string' && value !== '' ? value : undefined;
+}
+
+function reject(kind: 'flag' | 'segment', itemKey: string | undefined, error: z.ZodError): never {
+  const issue = error.issues[0];
+  const field = issue === undefined ? '' : formatFieldPath(issue.path);
+  const what =
+    itemKey === undefined
+      ? `Invalid ${kind} (no ${kind === 'flag' ? 'key' : 'id'})`
+      : `Invalid ${kind} '${itemKey}'`;
+  const where = field === '' ? '' : `${field}: `;
+  throw new InvalidFlagError(
+    `${what}: ${where}${issue?.message ?? 'invalid document'}`,
+    itemKey,
+    field || undefined,
+  );
+}
+
+/**
+ * Checks that `doc` is a FeatBit flag an evaluator can use and returns it, typed (the same object, untouched).
+ * @throws InvalidFlagError naming the flag key and the field path.
+ */
+export function validateFlagDocument(doc: unknown): FeatBitFlag {
+  const result = flagSchema.safeParse(doc);
+  if (!result.success) reject('flag', keyOf(doc, 'key'), result.error);
+  return doc as FeatBitFlag;
+}
+
+/**
+ * Checks that `doc` is a FeatBit segment and returns it, typed (the same object, untouched).
+ * @throws InvalidFlagError naming the segment id and the field path.
+ */
+export function validateSegmentDocument(doc: unknown): FeatBitSegment {
+  const result = segmentSchema.safeParse(doc);
+  if (!result.success) reject('segment', keyOf(doc, 'id'), result.error);
+  return doc as FeatBitSegment;
+}

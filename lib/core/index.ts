@@ -1,0 +1,6 @@
+export * from './errors.js';
+export * from './logger.js';
+export * from './signal.js';
+export * from './switches/index.js';
+export * from './store/index.js';
+export * from './flags/index.js';

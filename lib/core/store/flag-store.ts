@@ -1,0 +1,453 @@
+import {
+  compileFlag,
+  compileSegment,
+  type CompiledFlag,
+  type CompiledSegment,
+  type FeatBitFlag,
+  type FeatBitSegment,
+  type SegmentLookup,
+} from '../flags/index.js';
+import { consoleLogger, type SwitchyardLogger } from '../logger.js';
+import { Signal } from '../signal.js';
+import { ArgumentRegistry } from '../switches/argument.js';
+import { compileSwitch, type CompiledSwitch } from '../switches/compiled-switch.js';
+import type { OperatorRegistry } from '../switches/operator.js';
+import { createOperatorRegistry } from '../switches/operators/builtin-operators.js';
+import { KEY_SEPARATOR, parentName } from '../switches/switch.js';
+import { parseSwitchRecord, type SwitchRecord } from '../switches/switch-record.js';
+import type { RecordKind, StoredRecord } from './flag-storage.interface.js';
+
+/** Where a change came from. @publicApi */
+export type ChangeSource = 'full' | 'patch' | 'local' | 'storage' | 'bootstrap';
+
+/** One item that changed: `version` undefined means it is gone (removed or archived). @publicApi */
+export interface ItemChange {
+  readonly kind: RecordKind;
+  readonly key: string;
+  readonly previousVersion: number | undefined;
+  readonly version: number | undefined;
+}
+
+/** Everything one write or sync changed. @publicApi */
+export interface StoreChanges {
+  readonly source: ChangeSource;
+  readonly items: readonly ItemChange[];
+  /** Flags whose answers may differ now: changed flags and the flags that use a changed segment. */
+  readonly flagKeys: readonly string[];
+  /** Namespaced keys of the switches that changed. */
+  readonly switchKeys: readonly string[];
+  /** The store's version after the change. */
+  readonly version: number;
+}
+
+/** A FeatBit `data-sync` message body, plus Switchyard's `switches` array. @publicApi */
+export interface DataSyncPayload {
+  eventType: 'full' | 'patch';
+  featureFlags?: unknown[];
+  segments?: unknown[];
+  /** Switch records; FeatBit's own SDKs ignore this field. A full sync replaces switches only when present. */
+  switches?: unknown[];
+}
+
+/** An item of a sync that was refused, and why. @publicApi */
+export interface RejectedItem {
+  readonly kind: RecordKind;
+  readonly key: string | undefined;
+  readonly error: Error;
+}
+
+/** What a sync did. @publicApi */
+export interface ApplyResult {
+  readonly changes: StoreChanges;
+  readonly rejected: readonly RejectedItem[];
+}
+
+/** A live switch in the store, ready for evaluation. */
+export interface SwitchEntry extends CompiledSwitch {
+  readonly key: string;
+  /** The parent's name, computed once (undefined at the top). */
+  readonly parent: string | undefined;
+  readonly namespace: string;
+  readonly version: number;
+  readonly record: SwitchRecord;
+}
+
+interface Versioned {
+  readonly version: number;
+  readonly archived: boolean;
+}
+
+/** The data of a store, as FeatBit's `data-sync` body (archived items and switch tombstones included). @publicApi */
+export interface StoreSnapshot {
+  featureFlags: FeatBitFlag[];
+  segments: FeatBitSegment[];
+  switches: SwitchRecord[];
+}
+
+/**
+ * The one in-memory store of flags, segments and switches (DESIGN §2): a versioned snapshot that evaluation
+ * reads synchronously, and one change stream. Every item is validated and compiled when it arrives; a bad item is
+ * logged and refused while the last good version keeps serving.
+ * @publicApi
+ */
+export class FlagStore {
+  /** Every change, from syncs, storage and local writes, in order. */
+  readonly changes$: Signal<StoreChanges>;
+  readonly operators: OperatorRegistry;
+  readonly arguments: ArgumentRegistry;
+  private readonly logger: SwitchyardLogger;
+  private readonly flagMap = new Map<string, CompiledFlag>();
+  /** The flags that evaluate (not archived): the hot path's single lookup. */
+  private readonly liveFlags = new Map<string, CompiledFlag>();
+  private liveFlagList: CompiledFlag[] | undefined;
+  private readonly segmentMap = new Map<string, CompiledSegment>();
+  /** Every switch record by namespaced key, tombstones included. */
+  private readonly switchMap = new Map<string, SwitchEntry & { archived: boolean }>();
+  /** Live switches: namespace → name → entry. Exact namespaces, so no prefix ever leaks. */
+  private readonly namespaces = new Map<string, Map<string, SwitchEntry>>();
+  private currentVersion = 0;
+  private issuedVersion = 0;
+
+  /** Looks a live segment up by id (archived = absent). */
+  readonly segmentLookup: SegmentLookup = (id) => {
+    const segment = this.segmentMap.get(id);
+    return segment === undefined || segment.archived ? undefined : segment;
+  };
+
+  /** False when flag documents are dropped after compilation (`retainDocuments: false`). */
+  readonly retainsDocuments: boolean;
+
+  constructor(
+    options: {
+      operators?: OperatorRegistry;
+      arguments?: ArgumentRegistry;
+      logger?: SwitchyardLogger;
+      /**
+       * Keep each flag's original document (default `true`). Without them the store evaluates in about a third of
+       * the memory, but cannot be served (`FlagServer`), cached in a storage, nor exported with `snapshot()`.
+       */
+      retainDocuments?: boolean;
+    } = {},
+  ) {
+    this.logger = options.logger ?? consoleLogger;
+    this.retainsDocuments = options.retainDocuments !== false;
+    this.operators = options.operators ?? createOperatorRegistry();
+    this.arguments = options.arguments ?? new ArgumentRegistry();
+    this.changes$ = new Signal('changes', this.logger);
+  }
+
+  /** The newest `updatedAt` (ms) of any item: what a client sends in `data-sync` to get only the delta. */
+  get version(): number {
+    return this.currentVersion;
+  }
+
+  /** A live flag, or undefined when absent or archived. */
+  flag(key: string): CompiledFlag | undefined {
+    return this.liveFlags.get(key);
+  }
+
+  /** Every live flag (a cached array, rebuilt after a change: evaluating all flags must not allocate for this). */
+  flags(): readonly CompiledFlag[] {
+    return (this.liveFlagList ??= [...this.liveFlags.values()]);
+  }
+
+  /** The live switch `name` of `namespace`. */
+  switchEntry(namespace: string, name: string): SwitchEntry | undefined {
+    return this.namespaces.get(namespace)?.get(name);
+  }
+
+  /**
+   * The live table of one namespace (name → switch), created empty when new. Managers keep it, so that `active()`
+   * costs one map lookup; it must only be read.
+   */
+  namespaceTable(namespace: string): ReadonlyMap<string, SwitchEntry> {
+    let table = this.namespaces.get(namespace);
+    if (table === undefined) {
+      table = new Map();
+      this.namespaces.set(namespace, table);
+    }
+    return table;
+  }
+
+  /** The live switches of exactly this namespace, in insertion order. */
+  switchesIn(namespace: string): SwitchEntry[] {
+    return [...(this.namespaces.get(namespace)?.values() ?? [])];
+  }
+
+  /** Every live switch below `name` in `namespace` (children, grandchildren, ...). */
+  descendantsOf(namespace: string, name: string): SwitchEntry[] {
+    const prefix = name + KEY_SEPARATOR;
+    return this.switchesIn(namespace).filter((entry) => entry.switch.name.startsWith(prefix));
+  }
+
+  /** A version for a local write: after every version this store has seen, and not before now. */
+  nextVersion(): number {
+    this.issuedVersion = Math.max(Date.now(), this.currentVersion + 1, this.issuedVersion + 1);
+    return this.issuedVersion;
+  }
+
+  /** The stored form of one item (tombstones included), as a storage keeps it. */
+  record(kind: RecordKind, key: string): StoredRecord | undefined {
+    if (kind === 'flag') {
+      const flag = this.flagMap.get(key);
+      return flag && { kind, key, version: flag.version, data: flag.doc };
+    }
+    if (kind === 'segment') {
+      const segment = this.segmentMap.get(key);
+      return segment && { kind, key, version: segment.version, data: segment.doc };
+    }
+    const entry = this.switchMap.get(key);
+    return entry && { kind, key, version: entry.version, data: entry.record };
+  }
+
+  /**
+   * Applies a FeatBit `data-sync` body. `full` replaces flags and segments (and switches, when the body has them);
+   * `patch` upserts items newer than what the store holds. Invalid items are logged and refused; in a full sync
+   * an invalid item keeps its last good version.
+   */
+  applySync(payload: DataSyncPayload, source: ChangeSource = payload.eventType): ApplyResult {
+    const full = payload.eventType === 'full';
+    const rejected: RejectedItem[] = [];
+    const items: ItemChange[] = [];
+    const affectedSegments = new Set<string>();
+
+    const retainDocument = this.retainsDocuments;
+    const flags = this.compileAll(
+      'flag',
+      payload.featureFlags,
+      (doc) => compileFlag(doc, { retainDocument }),
+      rejected,
+    );
+    const segments = this.compileAll('segment', payload.segments, compileSegment, rejected);
+    const switches = this.compileAll(
+      'switch',
+      payload.switches,
+      (d) => this.compileSwitchRecord(d),
+      rejected,
+    );
+
+    const refused = (kind: RecordKind): Set<string> =>
+      new Set(rejected.filter((r) => r.kind === kind && r.key !== undefined).map((r) => r.key as string));
+    this.merge('flag', this.flagMap, flags, full, refused('flag'), items, (flag) => flag.key);
+    this.merge(
+      'segment',
+      this.segmentMap,
+      segments,
+      full,
+      refused('segment'),
+      items,
+      (segment) => segment.id,
+    );
+    if (payload.switches !== undefined || !full) {
+      this.mergeSwitches(switches, full && payload.switches !== undefined, items, refused('switch'));
+    }
+    for (const item of items) if (item.kind === 'segment') affectedSegments.add(item.key);
+    return { changes: this.publish(source, items, affectedSegments), rejected };
+  }
+
+  /** Stores switch records written here (or read from storage); always newer-wins. */
+  putSwitches(records: readonly SwitchRecord[], source: ChangeSource): StoreChanges {
+    const entries = records.map((record) => this.compileSwitchRecord(record));
+    const items: ItemChange[] = [];
+    this.mergeSwitches(entries, false, items, new Set());
+    return this.publish(source, items, new Set());
+  }
+
+  /** Applies records read from a storage: each is validated; a bad one is reported and skipped. */
+  loadRecords(records: readonly StoredRecord[], source: ChangeSource = 'storage'): ApplyResult {
+    const pick = (kind: RecordKind): unknown[] => records.filter((r) => r.kind === kind).map((r) => r.data);
+    return this.applySync(
+      { eventType: 'patch', featureFlags: pick('flag'), segments: pick('segment'), switches: pick('switch') },
+      source,
+    );
+  }
+
+  /**
+   * The store as a `data-sync` body: everything (for a full sync), or only items newer than `since` (a patch for
+   * a client that reconnects with its version). Archived items and tombstones are included, as FeatBit does.
+   */
+  snapshot(since = 0): StoreSnapshot {
+    const newer = <T extends Versioned>(item: T): boolean => item.version > since;
+    return {
+      featureFlags: [...this.flagMap.values()].filter(newer).map((f) => f.doc),
+      segments: [...this.segmentMap.values()].filter(newer).map((s) => s.doc),
+      switches: [...this.switchMap.values()].filter(newer).map((s) => s.record),
+    };
+  }
+
+  /** Every record, for a storage (tombstones included). */
+  records(): StoredRecord[] {
+    return [
+      ...[...this.flagMap.values()].map((f) => ({
+        kind: 'flag' as const,
+        key: f.key,
+        version: f.version,
+        data: f.doc,
+      })),
+      ...[...this.segmentMap.values()].map((s) => ({
+        kind: 'segment' as const,
+        key: s.id,
+        version: s.version,
+        data: s.doc,
+      })),
+      ...[...this.switchMap.values()].map((s) => ({
+        kind: 'switch' as const,
+        key: s.key,
+        version: s.version,
+        data: s.record,
+      })),
+    ];
+  }
+
+  private compileSwitchRecord(data: unknown): SwitchEntry & { archived: boolean } {
+    const parsed = parseSwitchRecord(data, { operators: this.operators, arguments: this.arguments });
+    return Object.freeze({
+      ...compileSwitch(parsed.switch),
+      key: parsed.record.key,
+      parent: parentName(parsed.switch.name),
+      namespace: parsed.record.namespace,
+      version: parsed.version,
+      record: parsed.record,
+      archived: parsed.record.isArchived,
+    });
+  }
+
+  private compileAll<T>(
+    kind: RecordKind,
+    docs: unknown[] | undefined,
+    compile: (doc: unknown) => T,
+    rejected: RejectedItem[],
+  ): T[] {
+    if (docs === undefined) return [];
+    if (!Array.isArray(docs)) {
+      const error = new TypeError(`Expected an array of ${kind}s in the sync payload.`);
+      this.logger.error(error.message);
+      rejected.push({ kind, key: undefined, error });
+      return [];
+    }
+    const out: T[] = [];
+    for (const doc of docs) {
+      try {
+        out.push(compile(doc));
+      } catch (error) {
+        const key = keyHint(doc);
+        const err = error instanceof Error ? error : new Error(String(error));
+        this.logger.error(
+          `Refused ${kind} ${key ?? '(no key)'}; the last good version keeps serving. ${err.message}`,
+        );
+        rejected.push({ kind, key, error: err });
+      }
+    }
+    return out;
+  }
+
+  private merge<T extends Versioned>(
+    kind: 'flag' | 'segment',
+    map: Map<string, T>,
+    incoming: readonly T[],
+    full: boolean,
+    refused: ReadonlySet<string>,
+    items: ItemChange[],
+    keyOf: (item: T) => string,
+  ): void {
+    const seen = full ? new Set<string>() : undefined;
+    for (const item of incoming) {
+      const key = keyOf(item);
+      seen?.add(key);
+      const previous = map.get(key);
+      if (
+        previous !== undefined &&
+        (full ? previous.version === item.version : previous.version >= item.version)
+      ) {
+        if (!full || previous.archived === item.archived) continue;
+      }
+      map.set(key, item);
+      this.bumpVersion(item.version);
+      items.push({ kind, key, previousVersion: liveVersion(previous), version: liveVersion(item) });
+    }
+    if (!seen) return;
+    for (const [key, previous] of map) {
+      if (seen.has(key)) continue;
+      // Kept when the full sync refused its new version; otherwise gone from the source, so gone here.
+      if (refused.has(key)) continue;
+      map.delete(key);
+      if (!previous.archived)
+        items.push({ kind, key, previousVersion: previous.version, version: undefined });
+    }
+  }
+
+  private mergeSwitches(
+    incoming: ReadonlyArray<SwitchEntry & { archived: boolean }>,
+    replaceAll: boolean,
+    items: ItemChange[],
+    refused: ReadonlySet<string>,
+  ): void {
+    const seen = new Set<string>();
+    for (const entry of incoming) {
+      seen.add(entry.key);
+      const previous = this.switchMap.get(entry.key);
+      if (previous !== undefined && previous.version >= entry.version && !replaceAll) continue;
+      if (previous !== undefined && replaceAll && previous.version === entry.version) continue;
+      this.switchMap.set(entry.key, entry);
+      const names = this.namespaces.get(entry.namespace) ?? new Map<string, SwitchEntry>();
+      this.namespaces.set(entry.namespace, names);
+      if (entry.archived) names.delete(entry.switch.name);
+      else names.set(entry.switch.name, entry);
+      this.bumpVersion(entry.version);
+      items.push({
+        kind: 'switch',
+        key: entry.key,
+        previousVersion: liveVersion(previous),
+        version: liveVersion(entry),
+      });
+    }
+    if (!replaceAll) return;
+    for (const [key, previous] of this.switchMap) {
+      if (seen.has(key) || refused.has(key)) continue;
+      this.switchMap.delete(key);
+      this.namespaces.get(previous.namespace)?.delete(previous.switch.name);
+      if (!previous.archived)
+        items.push({ kind: 'switch', key, previousVersion: previous.version, version: undefined });
+    }
+  }
+
+  private bumpVersion(version: number): void {
+    if (version > this.currentVersion) this.currentVersion = version;
+  }
+
+  private publish(source: ChangeSource, items: ItemChange[], segments: Set<string>): StoreChanges {
+    const flagKeys = new Set<string>();
+    for (const item of items) {
+      if (item.kind !== 'flag') continue;
+      flagKeys.add(item.key);
+      const flag = this.flagMap.get(item.key);
+      if (flag === undefined || flag.archived) this.liveFlags.delete(item.key);
+      else this.liveFlags.set(item.key, flag);
+      this.liveFlagList = undefined;
+    }
+    if (segments.size > 0) {
+      for (const flag of this.flagMap.values()) {
+        for (const id of segments) if (flag.segmentIds.has(id)) flagKeys.add(flag.key);
+      }
+    }
+    const changes: StoreChanges = Object.freeze({
+      source,
+      items: Object.freeze(items),
+      flagKeys: Object.freeze([...flagKeys]),
+      switchKeys: Object.freeze(items.filter((i) => i.kind === 'switch').map((i) => i.key)),
+      version: this.currentVersion,
+    });
+    if (items.length > 0) this.changes$.emit(changes);
+    return changes;
+  }
+}
+
+const liveVersion = (item: Versioned | undefined): number | undefined =>
+  item === undefined || item.archived ? undefined : item.version;
+
+function keyHint(doc: unknown): string | undefined {
+  if (typeof doc !== 'object' || doc === null) return undefined;
+  const record = doc as Record<string, unknown>;
+  const key = record.key ?? record.id;
+  return typeof key === 'string' ? key : undefined;
+}

@@ -1,0 +1,195 @@
+import { InvalidSwitchError } from '../errors.js';
+import { type Condition } from './condition.js';
+import { SwitchState } from './switch-state.js';
+
+/** The separator of hierarchical names: `movies:star_wars` is a child of `movies`. */
+export const KEY_SEPARATOR = ':';
+
+/** Options of a switch; every field can be changed later on a copy and saved. @publicApi */
+export interface SwitchOptions {
+  state?: SwitchState;
+  compounded?: boolean;
+  concent?: boolean;
+  label?: string | null;
+  description?: string | null;
+  conditions?: Condition[];
+}
+
+/** One tracked field's change. @publicApi */
+export interface FieldChange<T = unknown> {
+  previous: T;
+  current: T;
+}
+
+/** What changed since the switch was read or last saved. Only public fields are ever reported. @publicApi */
+export type SwitchChanges = Partial<{
+  state: FieldChange<SwitchState>;
+  compounded: FieldChange<boolean>;
+  concent: FieldChange<boolean>;
+  label: FieldChange<string | null>;
+  description: FieldChange<string | null>;
+  conditions: FieldChange<readonly Condition[]>;
+}>;
+
+interface TrackedFields {
+  state: SwitchState;
+  compounded: boolean;
+  concent: boolean;
+  label: string | null;
+  description: string | null;
+  conditions: readonly Condition[];
+}
+
+/** Whoever stores the switch: `save()` goes there. */
+export interface SwitchOwner {
+  update(sw: Switch): Promise<void>;
+}
+
+const owners = new WeakMap<Switch, SwitchOwner>();
+/** The stored version a copy was read at: `update()` writes only if nobody wrote since (optimistic concurrency). */
+const baseVersions = new WeakMap<Switch, number>();
+
+/** Binds a switch to the manager that handed it out, and the version it was read at (internal). */
+export function bindSwitch(sw: Switch, owner: SwitchOwner | undefined, version?: number): Switch {
+  if (owner) owners.set(sw, owner);
+  else owners.delete(sw);
+  if (version !== undefined) baseVersions.set(sw, version);
+  return sw;
+}
+
+/** The stored version this copy was read at, if it came from a store (internal). */
+export function baseVersionOf(sw: Switch): number | undefined {
+  return baseVersions.get(sw);
+}
+
+/**
+ * Throws `InvalidSwitchError` unless the name is usable: non-blank, no `.` (namespaces use it), and no empty
+ * part between `:` separators.
+ */
+export function assertSwitchName(name: unknown): asserts name is string {
+  if (typeof name !== 'string' || name.trim() === '') {
+    throw new InvalidSwitchError('Switch name cannot be blank.');
+  }
+  if (name.includes('.')) {
+    throw new InvalidSwitchError(`Switch name '${name}' contains '.', which is reserved for namespaces.`);
+  }
+  if (name.split(KEY_SEPARATOR).some((part) => part === '')) {
+    throw new InvalidSwitchError(
+      `Switch name '${name}' has an empty part between '${KEY_SEPARATOR}' separators.`,
+    );
+  }
+}
+
+/** The parent's name (text before the last `:`), or undefined for a top-level switch. */
+export function parentName(name: string): string | undefined {
+  const at = name.lastIndexOf(KEY_SEPARATOR);
+  return at === -1 ? undefined : name.slice(0, at);
+}
+
+const sameConditions = (a: readonly Condition[], b: readonly Condition[]): boolean =>
+  a.length === b.length && a.every((condition, i) => condition.equals(b[i]));
+
+/**
+ * A switch (Gutter): on or off depending on its state and, when selective, on its conditions and inputs.
+ *
+ * Instances handed out by a manager are copies: edit them freely, others see the edits only after `save()`.
+ * @publicApi
+ */
+export class Switch {
+  readonly name: string;
+  state: SwitchState;
+  compounded: boolean;
+  concent: boolean;
+  label: string | null;
+  description: string | null;
+  conditions: Condition[];
+  #snapshot: TrackedFields;
+
+  constructor(name: string, options: SwitchOptions = {}) {
+    assertSwitchName(name);
+    this.name = name;
+    this.state = options.state ?? SwitchState.Disabled;
+    this.compounded = options.compounded ?? false;
+    this.concent = options.concent ?? true;
+    this.label = options.label ?? null;
+    this.description = options.description ?? null;
+    this.conditions = [...(options.conditions ?? [])];
+    if (!Object.values(SwitchState).includes(this.state)) {
+      throw new InvalidSwitchError(`Switch '${name}' has an unknown state '${String(this.state)}'.`);
+    }
+    this.#snapshot = this.tracked();
+  }
+
+  /** The parent switch's name, or undefined at the top of the hierarchy. */
+  get parent(): string | undefined {
+    return parentName(this.name);
+  }
+
+  /** Field changes since this copy was read or last saved; condition edits in place are seen too. */
+  get changes(): SwitchChanges {
+    const now = this.tracked();
+    const before = this.#snapshot;
+    const changes: Record<string, FieldChange> = {};
+    for (const field of ['state', 'compounded', 'concent', 'label', 'description'] as const) {
+      if (now[field] !== before[field]) changes[field] = { previous: before[field], current: now[field] };
+    }
+    if (!sameConditions(now.conditions, before.conditions)) {
+      changes.conditions = { previous: before.conditions, current: now.conditions };
+    }
+    return changes as SwitchChanges;
+  }
+
+  /** True when `changes` is not empty. */
+  get changed(): boolean {
+    return Object.keys(this.changes).length > 0;
+  }
+
+  /** Forgets the tracked changes: the current fields become the baseline. */
+  resetChanges(): void {
+    this.#snapshot = this.tracked();
+  }
+
+  /** Stores the edits through the manager this copy came from (a no-op for a switch never stored). */
+  async save(): Promise<void> {
+    await owners.get(this)?.update(this);
+  }
+
+  /** An independent copy, bound to the same manager, with the same change baseline. */
+  clone(): Switch {
+    const copy = new Switch(this.name, {
+      state: this.state,
+      compounded: this.compounded,
+      concent: this.concent,
+      label: this.label,
+      description: this.description,
+      conditions: this.conditions,
+    });
+    copy.#snapshot = { ...this.#snapshot };
+    return bindSwitch(copy, owners.get(this), baseVersions.get(this));
+  }
+
+  /** Same name, state, compounded and concent (upstream's equality). */
+  equals(other: Switch): boolean {
+    return (
+      this.name === other.name &&
+      this.state === other.state &&
+      this.compounded === other.compounded &&
+      this.concent === other.concent
+    );
+  }
+
+  toString(): string {
+    return `<Switch("${this.name}") conditions=${this.conditions.length}, state=${this.state}, compounded=${this.compounded}, concent=${this.concent}>`;
+  }
+
+  private tracked(): TrackedFields {
+    return {
+      state: this.state,
+      compounded: this.compounded,
+      concent: this.concent,
+      label: this.label,
+      description: this.description,
+      conditions: [...this.conditions],
+    };
+  }
+}

@@ -1,0 +1,52 @@
+import 'reflect-metadata';
+import { UseInterceptors } from '@nestjs/common';
+import { TRACK_METRIC_METADATA } from './feature-flag.constants.js';
+import { TrackMetricClassInterceptor, TrackMetricInterceptor } from './track-metric.interceptor.js';
+
+/** Options of `@TrackMetric()`. @publicApi */
+export interface TrackMetricOptions {
+  /** The numeric value of the event (default 1), or a function of the handler's result (e.g. an order total). */
+  value?: number | ((result: unknown) => number);
+}
+
+/** One `@TrackMetric()` declaration, as stored in metadata. */
+export interface MetricDeclaration {
+  readonly event: string;
+  readonly value: number | ((result: unknown) => number);
+}
+
+/**
+ * Records a metric event (`client.trackMetric(user, event, value)`, FeatBit's custom event for A/B/n experiments)
+ * each time the handler succeeds, for the user among the request's inputs. Nothing is recorded when the handler
+ * throws, nor when the request has no user. On a controller class it applies to every handler; stacking records
+ * several events.
+ *
+ * ```ts
+ * @Post('checkout')
+ * @TrackMetric('checkout', { value: (order) => (order as Order).total })
+ * ```
+ * @publicApi
+ */
+export function TrackMetric(
+  event: string,
+  options: TrackMetricOptions = {},
+): ClassDecorator & MethodDecorator {
+  if (typeof event !== 'string' || event.trim() === '') {
+    throw new TypeError(`@TrackMetric() needs an event name, got ${JSON.stringify(event)}.`);
+  }
+  const value = options.value ?? 1;
+  if (typeof value !== 'function' && (typeof value !== 'number' || !Number.isFinite(value))) {
+    throw new TypeError(
+      `@TrackMetric('${event}'): value must be a finite number or a function of the result.`,
+    );
+  }
+  const declaration: MetricDeclaration = Object.freeze({ event, value });
+  return ((target: object, key?: string | symbol, descriptor?: PropertyDescriptor) => {
+    const holder: object = descriptor === undefined ? target : (descriptor.value as object);
+    const existing = Reflect.getOwnMetadata(TRACK_METRIC_METADATA, holder) as MetricDeclaration[] | undefined;
+    Reflect.defineMetadata(TRACK_METRIC_METADATA, [declaration, ...(existing ?? [])], holder);
+    if (existing !== undefined) return;
+    if (descriptor === undefined) UseInterceptors(TrackMetricClassInterceptor)(target as never);
+    else UseInterceptors(TrackMetricInterceptor)(target, key as string | symbol, descriptor);
+  }) as ClassDecorator & MethodDecorator;
+}

@@ -1,0 +1,3 @@
+export * from './file.storage.js';
+export * from './redis.storage.js';
+export { MemoryStorage } from '../core/store/memory.storage.js';

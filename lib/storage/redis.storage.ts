@@ -1,0 +1,614 @@
+import { createHash, randomUUID } from 'node:crypto';
+import { Redis, type RedisOptions } from 'ioredis';
+import { defer, Subject, type Observable } from 'rxjs';
+import { StorageConflictError, StorageError } from '../core/errors.js';
+import { consoleLogger, type SwitchyardLogger } from '../core/logger.js';
+import type {
+  FlagStorage,
+  RecordKind,
+  StorageBatch,
+  StoredRecord,
+} from '../core/store/flag-storage.interface.js';
+
+/** Options of {@link RedisStorage}. @publicApi */
+export interface RedisStorageOptions {
+  /**
+   * An ioredis client to use for commands. It stays yours: `close()` leaves it open. Its own settings (offline
+   * queue, retries) decide what happens to a write in flight when the connection drops.
+   */
+  readonly client?: Redis;
+  /** Where to connect when no client is given. Default `redis://127.0.0.1:6379`. */
+  readonly url?: string;
+  /** Prefix of the keys and channel: `<prefix>:records`, `<prefix>:version`, `<prefix>:changes`. Default `switchyard`. */
+  readonly prefix?: string;
+  /** Where unreadable records and connection trouble are reported. Default: the console. */
+  readonly logger?: SwitchyardLogger;
+  /**
+   * How long a first connection may take (ms) before a command fails. After the storage was connected once,
+   * commands fail at once while the connection is down. Default 2000.
+   */
+  readonly connectTimeoutMs?: number;
+}
+
+const RECORD_KINDS: ReadonlySet<string> = new Set<RecordKind>(['flag', 'segment', 'switch']);
+const DEFAULT_URL = 'redis://127.0.0.1:6379';
+
+/**
+ * The write: checks every condition, then stores every record, counts the write and publishes it — all in one
+ * script, which Redis runs atomically, so a batch is either wholly applied and announced or not at all.
+ * KEYS: records hash, write counter. ARGV: channel, writer id, then per record: field, expected version
+ * ('' unconditional, '-' must not exist, else a number), stored value JSON `{"version":…,"data":…}`.
+ * Returns the new counter, or `{0, index of the failing record (1-based), stored version text ('' absent)}`.
+ */
+const WRITE_SCRIPT = `
+local function stored_version(raw)
+  local text = string.match(raw, '^{"version":(-?[0-9][0-9.eE+-]*)[,}]')
+  if text and tonumber(text) then return tonumber(text), text end
+  local ok, decoded = pcall(cjson.decode, raw)
+  if ok and type(decoded) == 'table' and type(decoded.version) == 'number' then
+    return decoded.version, string.format('%.17g', decoded.version)
+  end
+  return nil, 'unreadable'
+end
+local index = 0
+for i = 3, #ARGV, 3 do
+  index = index + 1
+  local expected = ARGV[i + 1]
+  if expected ~= '' then
+    local raw = redis.call('HGET', KEYS[1], ARGV[i])
+    if expected == '-' then
+      if raw then
+        local _, text = stored_version(raw)
+        return {0, index, text}
+      end
+    elseif not raw then
+      return {0, index, ''}
+    else
+      local version, text = stored_version(raw)
+      if version ~= tonumber(expected) then return {0, index, text} end
+    end
+  end
+end
+local announced = {}
+for i = 3, #ARGV, 3 do
+  announced[#announced + 1] = '[' .. cjson.encode(ARGV[i]) .. ',' .. ARGV[i + 2] .. ']'
+end
+for i = 3, #ARGV, 3 do
+  redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 2])
+end
+local counter = redis.call('INCR', KEYS[2])
+redis.call('PUBLISH', ARGV[1], '{"writer":' .. cjson.encode(ARGV[2]) .. ',"counter":' .. counter ..
+  ',"records":[' .. table.concat(announced, ',') .. ']}')
+return counter
+`;
+
+/** The read: the write counter and every field, in one atomic step. Returns `{counter, field, value, ...}`. */
+const LOAD_SCRIPT = `
+local counter = redis.call('GET', KEYS[2]) or '0'
+local result = redis.call('HGETALL', KEYS[1])
+table.insert(result, 1, counter)
+return result
+`;
+
+interface Script {
+  readonly lua: string;
+  readonly sha: string;
+}
+const script = (lua: string): Script => ({ lua, sha: createHash('sha1').update(lua).digest('hex') });
+const WRITE = script(WRITE_SCRIPT);
+const LOAD = script(LOAD_SCRIPT);
+
+/** Everything in the storage at one moment: the write counter and the readable records. */
+interface Snapshot {
+  readonly counter: number;
+  readonly records: StoredRecord[];
+}
+
+/**
+ * Storage shared by every instance of an application, on Redis through `ioredis`.
+ *
+ * Layout (prefix `p`): HASH `p:records`, field `<kind>:<key>` (e.g. `switch:shop.cart`) → JSON
+ * `{"version":…,"data":…}`; STRING `p:version`, a counter raised by every write; channel `p:changes`, where
+ * every write is announced. Kinds contain no `:`, so `kind` + `key` never collide; two prefixes never share a
+ * key, because every key ends in a fixed suffix after the prefix.
+ *
+ * - `write()` is one Lua script: every `expectedVersion` is checked first; then all records are stored, the
+ *   counter raised and the batch published. Two writers of the same record based on the same version: exactly
+ *   one wins, the other gets {@link StorageConflictError}. A write is as durable as the Redis server is
+ *   configured to be (AOF/RDB). Last write wins for unconditional writes (versions are not compared).
+ * - While Redis cannot be reached, `write()` and `load()` fail at once with a {@link StorageError} naming the
+ *   cause; nothing is queued for later. A write cut off in flight has either been applied whole (and is
+ *   announced) or not at all.
+ * - `changes$` emits the batches written by OTHER instances (each instance skips its own announcements, by a
+ *   writer id). It opens a second connection (a duplicate of the client) on first subscription. Each time that
+ *   subscription is established — the first time, and after a Redis restart or a killed connection — it is
+ *   resynchronized: the write counter is compared with the last one this stream has accounted for, and when
+ *   writes may have been missed everything is read again and emitted as one batch. So the first batch is the
+ *   whole storage (when not empty, own records included), and nothing written while the connection was down
+ *   is lost. Consumers apply batches newer-version-wins (`FlagStore.loadRecords`), so a record that arrives
+ *   twice is harmless. `load()` has no effect on the stream: call it before or after subscribing.
+ *   `subscribed()` resolves once the stream is live and resynchronized.
+ * - Records that cannot be read (not JSON, wrong shape, unknown kind) are reported through the logger and
+ *   skipped, in `load()`, in resyncs and in announcements.
+ * - `close()` completes `changes$` and closes the connections this storage opened. A client passed in
+ *   `client` is left open.
+ * @publicApi
+ */
+export class RedisStorage implements FlagStorage {
+  /** The key prefix in use. */
+  readonly prefix: string;
+  /** Batches written by other instances and processes, and full resyncs after a reconnect (see class notes). */
+  readonly changes$: Observable<StorageBatch>;
+
+  private readonly client: Redis;
+  private readonly ownsClient: boolean;
+  private readonly logger: SwitchyardLogger;
+  private readonly connectTimeoutMs: number;
+  private readonly recordsKey: string;
+  private readonly counterKey: string;
+  private readonly channel: string;
+  /** Marks this instance's announcements, so it does not hand its own writes back. */
+  private readonly writerId = randomUUID();
+  private readonly changeSubject = new Subject<StorageBatch>();
+  private subscriber: Redis | undefined;
+  /** Raised at every (re)subscription, so that a resync started for an old subscription stops. */
+  private subscriptionEpoch = 0;
+  /** The subscription is established (set after SUBSCRIBE is confirmed, cleared when its connection closes). */
+  private subscriptionLive = false;
+  private subscriptionLost = false;
+  /** The live subscription has been resynchronized: `coveredCounter` is exact for it. */
+  private synced = false;
+  private syncWaiters: { resolve: () => void; reject: (error: Error) => void }[] = [];
+  private resyncTimer: NodeJS.Timeout | undefined;
+  /** Every write up to this counter went out through changes$ (or was this instance's own); null: none yet. */
+  private coveredCounter: number | null = null;
+  private readonly seenCounters = new Set<number>();
+  private lastConnectionError: Error | undefined;
+  private closed = false;
+
+  constructor(options: RedisStorageOptions = {}) {
+    const prefix = options.prefix ?? 'switchyard';
+    if (typeof prefix !== 'string' || prefix === '') {
+      throw new StorageError(
+        'RedisStorage needs a non-empty key prefix (or none, for the default "switchyard").',
+      );
+    }
+    this.prefix = prefix;
+    this.recordsKey = `${prefix}:records`;
+    this.counterKey = `${prefix}:version`;
+    this.channel = `${prefix}:changes`;
+    this.logger = options.logger ?? consoleLogger;
+    this.connectTimeoutMs = options.connectTimeoutMs ?? 2000;
+    if (options.client) {
+      this.client = options.client;
+      this.ownsClient = false;
+    } else {
+      this.client = new Redis(options.url ?? DEFAULT_URL, {
+        ...ownConnectionOptions(this.connectTimeoutMs),
+        connectionName: connectionName('storage', prefix),
+      });
+      this.ownsClient = true;
+      this.client.on('error', (error: Error) => {
+        this.lastConnectionError = error;
+      });
+      this.client.on('ready', () => {
+        this.lastConnectionError = undefined;
+      });
+    }
+    this.changes$ = defer(() => {
+      this.startSubscriber();
+      return this.changeSubject;
+    });
+  }
+
+  /**
+   * Reads every record (tombstones included), skipping and reporting unreadable ones.
+   * @throws StorageError when Redis cannot be reached.
+   */
+  async load(): Promise<readonly StoredRecord[]> {
+    return (await this.readSnapshot()).records;
+  }
+
+  /**
+   * Resolves once `changes$` is live: subscribed to the channel and resynchronized (starts the subscription
+   * if nobody subscribed yet). While Redis is unreachable it waits; it rejects when the storage is closed.
+   */
+  subscribed(): Promise<void> {
+    if (this.closed) return Promise.reject(new StorageError(`RedisStorage '${this.prefix}' is closed.`));
+    this.startSubscriber();
+    if (this.synced) return Promise.resolve();
+    return new Promise((resolve, reject) => this.syncWaiters.push({ resolve, reject }));
+  }
+
+  /**
+   * Applies a batch atomically and announces it to the other instances.
+   * @throws StorageConflictError when an `expectedVersion` does not match; nothing is written.
+   * @throws StorageError when Redis cannot be reached or refuses the write; nothing is written.
+   */
+  async write(batch: StorageBatch): Promise<void> {
+    if (batch.upserts.length === 0) return;
+    const args: string[] = [this.channel, this.writerId];
+    for (const write of batch.upserts) args.push(...encodeWrite(write));
+    const client = await this.connectedClient('write');
+    let reply: unknown;
+    try {
+      reply = await runScript(client, WRITE, [this.recordsKey, this.counterKey], args);
+    } catch (error) {
+      throw new StorageError(
+        `Redis refused or lost the write to '${this.recordsKey}' (${describe(error)}). A write is all or ` +
+          'nothing: if the connection dropped after Redis ran it, it was applied whole (and announced); ' +
+          'otherwise nothing of it was written.',
+        { cause: error },
+      );
+    }
+    if (Array.isArray(reply)) {
+      const write = batch.upserts[Number(reply[1]) - 1];
+      // The stored version as text: '' when the record is absent, 'unreadable' when it cannot be parsed.
+      const actual = Number.isFinite(Number(reply[2])) && reply[2] !== '' ? Number(reply[2]) : null;
+      throw new StorageConflictError(write?.key ?? '?', write?.expectedVersion ?? null, actual);
+    }
+    this.noteCounter(Number(reply));
+  }
+
+  /** Completes `changes$` and closes the connections this storage opened (a client passed in stays open). */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.subscriptionEpoch++;
+    clearTimeout(this.resyncTimer);
+    this.changeSubject.complete();
+    for (const waiter of this.syncWaiters.splice(0)) {
+      waiter.reject(
+        new StorageError(`RedisStorage '${this.prefix}' was closed before its changes were live.`),
+      );
+    }
+    const closing: Promise<void>[] = [];
+    if (this.subscriber) closing.push(quit(this.subscriber));
+    if (this.ownsClient) closing.push(quit(this.client));
+    await Promise.all(closing);
+  }
+
+  /** The command client once it is ready; waits only for a first connection, fails at once during an outage. */
+  private async connectedClient(purpose: 'write' | 'load'): Promise<Redis> {
+    if (this.closed) throw new StorageError(`RedisStorage '${this.prefix}' is closed; cannot ${purpose}.`);
+    const client = this.client;
+    if (client.status === 'ready') return client;
+    if (client.status === 'wait') client.connect().catch(() => undefined);
+    if (client.status === 'wait' || client.status === 'connecting' || client.status === 'connect') {
+      try {
+        await whenReady(client, this.connectTimeoutMs);
+        return client;
+      } catch (error) {
+        throw this.unreachable(
+          purpose,
+          error === CONNECTION_CLOSED ? (this.lastConnectionError ?? error) : error,
+        );
+      }
+    }
+    throw this.unreachable(purpose, this.lastConnectionError);
+  }
+
+  private unreachable(purpose: 'write' | 'load', cause: unknown): StorageError {
+    const { host, port } = this.client.options;
+    const nothing = purpose === 'write' ? ' Nothing was written.' : '';
+    return new StorageError(
+      `Redis at ${host ?? '?'}:${port ?? '?'} is unreachable (connection ${this.client.status}` +
+        `${cause ? `: ${describe(cause)}` : ''}); cannot ${purpose} '${this.prefix}'.${nothing} ` +
+        'The connection is retried in the background.',
+      { cause },
+    );
+  }
+
+  private async readSnapshot(): Promise<Snapshot> {
+    const client = await this.connectedClient('load');
+    let reply: unknown;
+    try {
+      reply = await runScript(client, LOAD, [this.recordsKey, this.counterKey], []);
+    } catch (error) {
+      throw new StorageError(`Could not read '${this.recordsKey}' from Redis (${describe(error)}).`, {
+        cause: error,
+      });
+    }
+    const flat = Array.isArray(reply) ? reply.map((item) => String(item)) : [];
+    const records: StoredRecord[] = [];
+    for (let i = 1; i + 1 < flat.length; i += 2) {
+      const record = this.decodeRecord(flat[i], { text: flat[i + 1] }, `hash '${this.recordsKey}'`);
+      if (record) records.push(record);
+    }
+    return { counter: Number(flat[0] ?? 0), records };
+  }
+
+  /**
+   * Turns a hash field and its value (JSON text from the hash, or already parsed from an announcement) into a
+   * record, or reports why it cannot and returns undefined.
+   */
+  private decodeRecord(
+    field: string,
+    value: { text: string } | { parsed: unknown },
+    where: string,
+  ): StoredRecord | undefined {
+    const decoded = decodeStoredRecord(field, value);
+    if (typeof decoded !== 'string') return decoded;
+    this.logger.error(`Skipping unreadable record '${field}' in Redis ${where}: ${decoded}.`);
+    return undefined;
+  }
+
+  private startSubscriber(): void {
+    if (this.subscriber || this.closed) return;
+    const subscriber = this.client.duplicate({
+      disconnectTimeout: 100,
+      lazyConnect: true,
+      autoResubscribe: false,
+      enableOfflineQueue: false,
+      connectionName: connectionName('changes', this.prefix),
+    });
+    this.subscriber = subscriber;
+    subscriber.on('message', (channel: string, message: string) => {
+      if (channel === this.channel) this.onAnnouncement(message);
+    });
+    subscriber.on('ready', () => void this.onSubscriberReady(subscriber));
+    subscriber.on('close', () => {
+      this.subscriptionEpoch++;
+      this.synced = false;
+      clearTimeout(this.resyncTimer);
+      if (this.closed || !this.subscriptionLive) return;
+      this.subscriptionLive = false;
+      this.subscriptionLost = true;
+      this.logger.warn(
+        `Lost the change subscription to Redis channel '${this.channel}'; reconnecting. Writes made meanwhile ` +
+          'are read again once it is back.',
+      );
+    });
+    // Connection errors surface as 'close' (reported above) and through failing writes; the listener keeps
+    // ioredis from printing each retry as an unhandled error.
+    subscriber.on('error', () => undefined);
+    subscriber.connect().catch(() => undefined);
+  }
+
+  /** (Re)subscribes, then reads everything again unless the counter says nothing was missed. */
+  private async onSubscriberReady(subscriber: Redis): Promise<void> {
+    const epoch = ++this.subscriptionEpoch;
+    try {
+      await subscriber.subscribe(this.channel);
+    } catch (error) {
+      // The connection went away again; its next 'ready' tries anew.
+      this.logger.warn(`Could not subscribe to Redis channel '${this.channel}': ${describe(error)}.`);
+      return;
+    }
+    if (epoch !== this.subscriptionEpoch || this.closed) return;
+    this.subscriptionLive = true;
+    if (this.subscriptionLost) {
+      this.subscriptionLost = false;
+      this.logger.log(`Change subscription to Redis channel '${this.channel}' is back; resynchronizing.`);
+    }
+    this.resync(epoch, 0);
+  }
+
+  private resync(epoch: number, attempt: number): void {
+    this.readSnapshot().then(
+      (snapshot) => {
+        if (epoch !== this.subscriptionEpoch || this.closed) return;
+        if (this.coveredCounter !== null && snapshot.counter < this.coveredCounter) {
+          this.logger.warn(
+            `The write counter '${this.counterKey}' went back from ${this.coveredCounter} to ${snapshot.counter}: ` +
+              'Redis lost data (restarted without persistence?). Records known here are kept.',
+          );
+        }
+        if (snapshot.counter !== this.coveredCounter && snapshot.records.length > 0) {
+          this.changeSubject.next({ upserts: snapshot.records });
+        }
+        this.setCovered(snapshot.counter);
+        this.synced = true;
+        for (const waiter of this.syncWaiters.splice(0)) waiter.resolve();
+      },
+      (error: unknown) => {
+        if (epoch !== this.subscriptionEpoch || this.closed) return;
+        const delay = Math.min(100 * 2 ** attempt, 2000);
+        if (attempt === 0) {
+          this.logger.warn(`Could not resynchronize from Redis yet (${describe(error)}); retrying.`);
+        }
+        this.resyncTimer = setTimeout(() => this.resync(epoch, attempt + 1), delay);
+      },
+    );
+  }
+
+  private onAnnouncement(message: string): void {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(message);
+    } catch (error) {
+      this.logger.error(
+        `Skipping an unreadable message on Redis channel '${this.channel}': ${describe(error)}.`,
+      );
+      return;
+    }
+    const { writer, counter, records } = (parsed ?? {}) as {
+      writer?: unknown;
+      counter?: unknown;
+      records?: unknown;
+    };
+    if (typeof writer !== 'string' || typeof counter !== 'number' || !Array.isArray(records)) {
+      this.logger.error(
+        `Skipping a message on Redis channel '${this.channel}' that is not a Switchyard change ` +
+          '{"writer":…,"counter":…,"records":[[field, value], …]}.',
+      );
+      return;
+    }
+    // Once synced, a counter at or below the covered one was in the resync's snapshot or already went out.
+    const redundant = this.synced && this.coveredCounter !== null && counter <= this.coveredCounter;
+    this.noteCounter(counter);
+    if (writer === this.writerId || redundant) return;
+    const upserts: StoredRecord[] = [];
+    for (const entry of records) {
+      const [field, value] = Array.isArray(entry) ? (entry as unknown[]) : [];
+      const record =
+        typeof field === 'string'
+          ? this.decodeRecord(field, { parsed: value }, `channel '${this.channel}'`)
+          : (this.logger.error(
+              `Skipping a malformed record in a message on Redis channel '${this.channel}'.`,
+            ),
+            undefined);
+      if (record) upserts.push(record);
+    }
+    if (upserts.length > 0) this.changeSubject.next({ upserts });
+  }
+
+  /** A resync's snapshot at `counter` went out: every write up to it is accounted for. */
+  private setCovered(counter: number): void {
+    // A counter that went back (Redis lost its data) makes the counters seen before it meaningless.
+    if (this.coveredCounter !== null && counter < this.coveredCounter) this.seenCounters.clear();
+    this.coveredCounter = counter;
+    for (const seen of this.seenCounters) if (seen <= counter) this.seenCounters.delete(seen);
+    this.advanceCovered();
+  }
+
+  /** One more write is known (announced or our own); the covered counter advances only without gaps. */
+  private noteCounter(counter: number): void {
+    if (this.coveredCounter === null || !Number.isFinite(counter) || counter <= this.coveredCounter) return;
+    // A gap that never fills (a stray message) must not grow the set forever; clearing only costs a resync.
+    if (this.seenCounters.size >= 1000) this.seenCounters.clear();
+    this.seenCounters.add(counter);
+    this.advanceCovered();
+  }
+
+  private advanceCovered(): void {
+    if (this.coveredCounter === null) return;
+    while (this.seenCounters.delete(this.coveredCounter + 1)) this.coveredCounter++;
+  }
+}
+
+/** The record a hash field and value stand for, or why they do not stand for one. */
+function decodeStoredRecord(
+  field: string,
+  value: { text: string } | { parsed: unknown },
+): StoredRecord | string {
+  const separator = field.indexOf(':');
+  const kind = field.slice(0, separator);
+  const key = field.slice(separator + 1);
+  if (separator < 0 || !RECORD_KINDS.has(kind)) {
+    return 'the field is not <kind>:<key> with kind flag, segment or switch';
+  }
+  if (key === '') return 'the key is blank';
+  let parsed: unknown;
+  if ('text' in value) {
+    try {
+      parsed = JSON.parse(value.text);
+    } catch (error) {
+      return `the value is not JSON (${describe(error)})`;
+    }
+  } else {
+    parsed = value.parsed;
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    return 'the value is not an object {"version":…,"data":…}';
+  }
+  const { version, data } = parsed as { version?: unknown; data?: unknown };
+  if (typeof version !== 'number' || !Number.isFinite(version)) return 'its version is not a finite number';
+  if (data === undefined) return 'it has no data';
+  return { kind: kind as RecordKind, key, version, data };
+}
+
+/** Connection settings for the connections this storage opens: fail fast, never replay a write later. */
+function ownConnectionOptions(connectTimeoutMs: number): RedisOptions {
+  return {
+    connectTimeout: connectTimeoutMs,
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 0,
+    autoResendUnfulfilledCommands: false,
+    // ioredis arms this timer at every disconnect, even of a socket that is already gone, and it holds the
+    // process open that long; a short grace is plenty for closing a loopback or LAN connection.
+    disconnectTimeout: 100,
+    retryStrategy: (attempt: number) =>
+      Math.min(50 * 2 ** (attempt - 1), 1000) + Math.floor(Math.random() * 50),
+  };
+}
+
+/** A name that shows in `CLIENT LIST` (spaces and newlines are not allowed there). */
+const connectionName = (role: 'storage' | 'changes', prefix: string): string =>
+  `switchyard-${role}-${prefix.replace(/[^\w.:-]/g, '_')}`;
+
+/** The script arguments of one write: field, expected version code, stored value. */
+function encodeWrite(
+  write: StoredRecord & { readonly expectedVersion?: number | null },
+): [string, string, string] {
+  if (typeof write.kind !== 'string' || !RECORD_KINDS.has(write.kind)) {
+    throw new StorageError(
+      `Cannot store record '${String(write.key)}': unknown kind ${JSON.stringify(write.kind)}.`,
+    );
+  }
+  if (typeof write.key !== 'string' || write.key === '') {
+    throw new StorageError(`Cannot store a ${write.kind} record with a blank key. Nothing was written.`);
+  }
+  if (typeof write.version !== 'number' || !Number.isFinite(write.version)) {
+    throw new StorageError(`Cannot store record '${write.key}': its version is not a finite number.`);
+  }
+  const expected = write.expectedVersion;
+  if (expected !== undefined && expected !== null && !Number.isFinite(expected)) {
+    throw new StorageError(`Cannot store record '${write.key}': its expectedVersion is not a finite number.`);
+  }
+  let value: string | undefined;
+  try {
+    // `version` first: the script reads it back without decoding the data.
+    value =
+      write.data === undefined ? undefined : JSON.stringify({ version: write.version, data: write.data });
+  } catch (error) {
+    throw new StorageError(`Cannot store record '${write.key}': its data is not JSON. Nothing was written.`, {
+      cause: error,
+    });
+  }
+  if (value === undefined) {
+    throw new StorageError(`Cannot store record '${write.key}': it has no data. Nothing was written.`);
+  }
+  const code = expected === undefined ? '' : expected === null ? '-' : String(expected);
+  return [`${write.kind}:${write.key}`, code, value];
+}
+
+/** Runs a script by its SHA, sending the text once when this server does not know it yet. */
+async function runScript(client: Redis, lua: Script, keys: string[], args: string[]): Promise<unknown> {
+  try {
+    return await client.evalsha(lua.sha, keys.length, ...keys, ...args);
+  } catch (error) {
+    if (!describe(error).startsWith('NOSCRIPT')) throw error;
+    return await client.eval(lua.lua, keys.length, ...keys, ...args);
+  }
+}
+
+/** Why a first connection attempt ended when the client reported no error of its own. */
+const CONNECTION_CLOSED = new Error('the connection was closed');
+
+/** Resolves when the client is ready; rejects on its first error, on close, or after `timeoutMs`. */
+function whenReady(client: Redis, timeoutMs: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const done = (error?: Error): void => {
+      clearTimeout(timer);
+      client.off('ready', onReady);
+      client.off('error', onError);
+      client.off('end', onEnd);
+      client.off('close', onEnd);
+      if (error) reject(error);
+      else resolve();
+    };
+    const onReady = (): void => done();
+    const onError = (error: Error): void => done(error);
+    const onEnd = (): void => done(CONNECTION_CLOSED);
+    const timer = setTimeout(() => done(new Error(`no connection within ${timeoutMs} ms`)), timeoutMs);
+    client.on('ready', onReady);
+    client.on('error', onError);
+    client.on('end', onEnd);
+    client.on('close', onEnd);
+  });
+}
+
+async function quit(client: Redis): Promise<void> {
+  if (client.status === 'ready') {
+    try {
+      await client.quit();
+      return;
+    } catch {
+      // fall through to a hard disconnect
+    }
+  }
+  client.disconnect();
+}
+
+const describe = (error: unknown): string => (error instanceof Error ? error.message : String(error));

@@ -1,0 +1,596 @@
+import { after, afterEach, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { fileURLToPath } from 'node:url';
+import { Redis } from 'ioredis';
+import {
+  Manager,
+  StorageConflictError,
+  StorageError,
+  Switch,
+  SwitchState,
+  silentLogger,
+  type StorageBatch,
+  type StoredRecord,
+} from '../../lib/core/index.js';
+import { RedisStorage, type RedisStorageOptions } from '../../lib/storage/index.js';
+import {
+  REDIS_URL,
+  TcpProxy,
+  adminConnection,
+  clientIds,
+  deleteKeys,
+  recordingLogger,
+  redisProblem,
+  sleep,
+  spawnChild,
+  uniquePrefix,
+  waitFor,
+} from './storage-test-kit.js';
+
+const peerScript = fileURLToPath(new URL('./redis-peer.child.js', import.meta.url));
+
+const problem = await redisProblem(REDIS_URL);
+if (problem !== undefined) {
+  if (process.env.CI === 'true') {
+    test(`Redis answers at ${REDIS_URL} (required when CI=true)`, () => {
+      assert.fail(
+        `No Redis at ${REDIS_URL}: ${problem}. The storage tests must run in CI: start Redis first.`,
+      );
+    });
+  } else {
+    const bar = '!'.repeat(100);
+    console.warn(
+      `\n${bar}\n!! SKIPPING every RedisStorage test: no Redis answers at ${REDIS_URL} (${problem}).\n` +
+        '!! Start redis-server or set REDIS_URL. With CI=true these tests FAIL instead of skipping.\n' +
+        `${bar}\n`,
+    );
+    test('RedisStorage against a real Redis', { skip: `no Redis at ${REDIS_URL}: ${problem}` }, () => {});
+  }
+}
+
+const identity = (r: StoredRecord): string => `${r.kind}:${r.key}`;
+const sorted = (records: readonly StoredRecord[]): StoredRecord[] =>
+  [...records].sort((a, b) => (identity(a) < identity(b) ? -1 : identity(a) > identity(b) ? 1 : 0));
+
+const sample: StoredRecord[] = [
+  { kind: 'flag', key: 'checkout', version: 1718000000123, data: { key: 'checkout', isEnabled: true } },
+  { kind: 'segment', key: 'checkout', version: 2.5, data: { id: 'seg', included: ['ann', 'bob'] } },
+  {
+    kind: 'switch',
+    key: 'shop.cart',
+    version: 3,
+    data: { name: 'cart', state: 'global', nested: [1, null] },
+  },
+  { kind: 'switch', key: 'default.a:b', version: 4, data: { name: 'a:b', isArchived: true } },
+];
+
+/** Retries a write until it is accepted (within 5 s); returns the errors of the failed attempts. */
+async function writeUntilAccepted(storage: RedisStorage, batch: StorageBatch): Promise<unknown[]> {
+  const failures: unknown[] = [];
+  const deadline = Date.now() + 5000;
+  for (;;) {
+    const error = await storage.write(batch).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    if (error === undefined) return failures;
+    failures.push(error);
+    if (Date.now() > deadline) throw new Error(`still failing after 5 s: ${String(error)}`);
+    await sleep(10);
+  }
+}
+
+/** Everything a storage's changes$ emits, flattened, plus whether it completed. */
+function collect(storage: RedisStorage): {
+  batches: StorageBatch[];
+  keys: () => string[];
+  completed: () => boolean;
+} {
+  const batches: StorageBatch[] = [];
+  let completed = false;
+  storage.changes$.subscribe({ next: (batch) => batches.push(batch), complete: () => (completed = true) });
+  return {
+    batches,
+    keys: () => batches.flatMap((b) => b.upserts.map((r) => r.key)),
+    completed: () => completed,
+  };
+}
+
+const skip = problem === undefined ? false : `no Redis at ${REDIS_URL}: ${problem}`;
+
+describe('RedisStorage', { skip }, () => {
+  let admin: Redis;
+  const prefixes: string[] = [];
+  const opened: RedisStorage[] = [];
+  const prefixFor = (label: string): string => {
+    const prefix = uniquePrefix(label);
+    prefixes.push(prefix);
+    return prefix;
+  };
+  const open = (options: RedisStorageOptions): RedisStorage => {
+    const storage = new RedisStorage({ url: REDIS_URL, logger: silentLogger, ...options });
+    opened.push(storage);
+    return storage;
+  };
+  const flag = (key: string, version: number, data: unknown = { key }): StoredRecord => ({
+    kind: 'flag',
+    key,
+    version,
+    data,
+  });
+  before(() => {
+    admin = adminConnection();
+  });
+  afterEach(async () => {
+    await Promise.all(opened.splice(0).map((storage) => storage.close()));
+    await deleteKeys(admin, prefixes.splice(0));
+  });
+  after(async () => {
+    await admin.quit();
+  });
+
+  describe('records', () => {
+    test('every kind round-trips as plain JSON, tombstones included', async () => {
+      const prefix = prefixFor('roundtrip');
+      await open({ prefix }).write({ upserts: sample });
+      assert.deepEqual(sorted(await open({ prefix }).load()), sorted(sample));
+    });
+
+    test('layout: <prefix>:records fields <kind>:<key>, a write counter; kinds, namespaces, prefixes apart', async () => {
+      const prefix = prefixFor('layout');
+      const storage = open({ prefix });
+      await storage.write({
+        upserts: [
+          flag('shop.cart', 1, 'flag'),
+          { kind: 'segment', key: 'shop.cart', version: 1, data: 'segment' },
+          { kind: 'switch', key: 'shop.cart', version: 1, data: 'switch in shop' },
+          { kind: 'switch', key: 'default.shop:cart', version: 1, data: 'child switch in default' },
+        ],
+      });
+      await storage.write({
+        upserts: [{ kind: 'switch', key: 'shop.cart', version: 2, data: 'replaced' }],
+      });
+
+      const hash = await admin.hgetall(`${prefix}:records`);
+      assert.deepEqual(Object.keys(hash).sort(), [
+        'flag:shop.cart',
+        'segment:shop.cart',
+        'switch:default.shop:cart',
+        'switch:shop.cart',
+      ]);
+      assert.deepEqual(JSON.parse(hash['switch:shop.cart']), { version: 2, data: 'replaced' });
+      assert.equal(await admin.get(`${prefix}:version`), '2', 'one count per write');
+
+      // A prefix that looks like one of the first prefix's keys still has keys of its own.
+      const nested = `${prefix}:records`;
+      prefixes.push(nested);
+      await open({ prefix: nested }).write({ upserts: [flag('other', 1)] });
+      assert.deepEqual((await storage.load()).map((r) => r.key).sort(), [
+        'default.shop:cart',
+        'shop.cart',
+        'shop.cart',
+        'shop.cart',
+      ]);
+      assert.deepEqual(
+        (await open({ prefix: nested }).load()).map((r) => r.key),
+        ['other'],
+      );
+    });
+
+    test('unreadable records in the hash are reported by field and skipped; the others load', async () => {
+      const prefix = prefixFor('bad-records');
+      const good = { version: 1, data: { ok: true } };
+      await admin.hset(`${prefix}:records`, {
+        'switch:default.good': JSON.stringify(good),
+        'switch:default.notjson': '{nope',
+        'flag:noversion': JSON.stringify({ data: 1 }),
+        'flag:array': '[1,2]',
+        'flag:nodata': JSON.stringify({ version: 1 }),
+        'widget:thing': JSON.stringify(good),
+        nokind: JSON.stringify(good),
+        'segment:': JSON.stringify(good),
+      });
+      const logger = recordingLogger();
+      const records = await open({ prefix, logger }).load();
+      assert.deepEqual(records, [{ kind: 'switch', key: 'default.good', version: 1, data: { ok: true } }]);
+      assert.equal(logger.errors.length, 7);
+      for (const field of [
+        'switch:default.notjson',
+        'flag:noversion',
+        'flag:array',
+        'flag:nodata',
+        'widget:thing',
+      ]) {
+        assert.ok(
+          logger.errors.some((e) => e.includes(`'${field}'`)),
+          field,
+        );
+      }
+      const storage = open({ prefix, logger: silentLogger });
+      const repair = { kind: 'switch' as const, key: 'default.notjson', version: 2, data: 'repaired' };
+      await assert.rejects(storage.write({ upserts: [{ ...repair, expectedVersion: 1 }] }), {
+        name: 'StorageConflictError',
+        actualVersion: null,
+      });
+      await storage.write({ upserts: [repair] });
+      assert.ok(
+        (await storage.load()).some((r) => r.data === 'repaired'),
+        'an unconditional write repairs it',
+      );
+    });
+
+    test('records that cannot be stored are refused before anything reaches Redis', async () => {
+      const prefix = prefixFor('refused');
+      const storage = open({ prefix });
+      const bad = [
+        { kind: 'flag', key: 'x', version: Number.NaN, data: 1 },
+        { kind: 'flag', key: '', version: 1, data: 1 },
+        { kind: 'widget', key: 'x', version: 1, data: 1 },
+        { kind: 'flag', key: 'x', version: 1, data: undefined },
+        { kind: 'flag', key: 'x', version: 1, data: { big: 1n } },
+        { kind: 'flag', key: 'x', version: 1, data: 1, expectedVersion: Number.POSITIVE_INFINITY },
+      ] as unknown as StoredRecord[];
+      for (const record of bad) {
+        await assert.rejects(storage.write({ upserts: [sample[0], record] }), StorageError);
+      }
+      assert.equal(await admin.exists(`${prefix}:records`, `${prefix}:version`), 0);
+    });
+  });
+
+  describe('conditional writes', () => {
+    test('two instances racing on the same version: exactly one wins, the other gets a conflict', async () => {
+      const prefix = prefixFor('race');
+      const [a, b] = [open({ prefix }), open({ prefix })];
+      const key = 'default.race';
+      await a.write({ upserts: [{ kind: 'switch', key, version: 1, data: { by: 'seed' } }] });
+      const wins = { a: 0, b: 0 };
+      for (let round = 1; round <= 20; round++) {
+        const attempt = (storage: RedisStorage, by: 'a' | 'b') =>
+          storage.write({
+            upserts: [
+              { kind: 'switch', key, version: round + 1, data: { by, round }, expectedVersion: round },
+            ],
+          });
+        const [ra, rb] = await Promise.allSettled([attempt(a, 'a'), attempt(b, 'b')]);
+        const outcomes = [ra.status, rb.status].sort();
+        assert.deepEqual(outcomes, ['fulfilled', 'rejected'], `round ${round}`);
+        const lost = (ra.status === 'rejected' ? ra : rb) as PromiseRejectedResult;
+        assert.ok(lost.reason instanceof StorageConflictError);
+        assert.equal(lost.reason.expectedVersion, round);
+        assert.equal(lost.reason.actualVersion, round + 1);
+        const winner = ra.status === 'fulfilled' ? 'a' : 'b';
+        wins[winner]++;
+        const stored = (await a.load()).find((r) => r.key === key);
+        assert.deepEqual(stored, { kind: 'switch', key, version: round + 1, data: { by: winner, round } });
+      }
+      assert.equal(wins.a + wins.b, 20);
+    });
+
+    test('expectedVersion null means "must not exist"; a missing record conflicts with a number', async () => {
+      const prefix = prefixFor('null');
+      const storage = open({ prefix });
+      await storage.write({ upserts: [{ ...flag('f', 5), expectedVersion: null }] });
+      await assert.rejects(storage.write({ upserts: [{ ...flag('f', 6), expectedVersion: null }] }), {
+        name: 'StorageConflictError',
+        expectedVersion: null,
+        actualVersion: 5,
+      });
+      await assert.rejects(storage.write({ upserts: [{ ...flag('g', 1), expectedVersion: 1 }] }), {
+        name: 'StorageConflictError',
+        recordKey: 'g',
+        actualVersion: null,
+      });
+    });
+
+    test('a record stored with its fields in another order still takes conditional writes', async () => {
+      const prefix = prefixFor('field-order');
+      await admin.hset(`${prefix}:records`, 'flag:other-tool', '{"data":{"x":1},"version":1718000000123}');
+      const storage = open({ prefix });
+      await assert.rejects(
+        storage.write({ upserts: [{ ...flag('other-tool', 2), expectedVersion: 1718000000122 }] }),
+        { name: 'StorageConflictError', actualVersion: 1718000000123 },
+      );
+      await storage.write({ upserts: [{ ...flag('other-tool', 2), expectedVersion: 1718000000123 }] });
+      assert.deepEqual(await storage.load(), [flag('other-tool', 2)]);
+    });
+
+    test('a batch with one failing condition writes, counts and announces nothing', async () => {
+      const prefix = prefixFor('batch');
+      const [writer, watcher] = [open({ prefix }), open({ prefix })];
+      const seen = collect(watcher);
+      await watcher.subscribed();
+      await writer.write({ upserts: [flag('a', 1)] });
+      const counter = await admin.get(`${prefix}:version`);
+      await assert.rejects(
+        writer.write({
+          upserts: [
+            { ...flag('new', 1), expectedVersion: null },
+            { ...flag('a', 2), expectedVersion: 9 },
+          ],
+        }),
+        StorageConflictError,
+      );
+      assert.equal(await admin.hexists(`${prefix}:records`, 'flag:new'), 0);
+      assert.equal(await admin.get(`${prefix}:version`), counter);
+      await writer.write({ upserts: [flag('later', 1)] });
+      await waitFor('the later write', () => seen.keys().includes('later'));
+      assert.deepEqual(
+        seen.keys(),
+        ['a', 'later'],
+        'announcements arrive in order: the failed batch sent none',
+      );
+    });
+
+    test('20 instances x 10 read-modify-write increments, retrying on conflict: none is lost', async () => {
+      const prefix = prefixFor('increments');
+      const writers = Array.from({ length: 20 }, () => open({ prefix }));
+      await writers[0].write({ upserts: [flag('counter', 0, { count: 0 })] });
+      let conflicts = 0;
+      const increment = async (storage: RedisStorage): Promise<void> => {
+        for (let attempt = 0; ; attempt++) {
+          const current = (await storage.load()).find((r) => r.key === 'counter');
+          assert.ok(current);
+          const { count } = current.data as { count: number };
+          try {
+            await storage.write({
+              upserts: [
+                {
+                  ...flag('counter', current.version + 1, { count: count + 1 }),
+                  expectedVersion: current.version,
+                },
+              ],
+            });
+            return;
+          } catch (error) {
+            if (!(error instanceof StorageConflictError)) throw error;
+            conflicts++;
+            // Jittered exponential back-off, as a real client would: the herd thins out.
+            await sleep(Math.random() * 2 ** Math.min(attempt, 5));
+          }
+        }
+      };
+      await Promise.all(
+        writers.map(async (storage) => {
+          for (let n = 0; n < 10; n++) await increment(storage);
+        }),
+      );
+      const final = (await writers[0].load()).find((r) => r.key === 'counter');
+      assert.deepEqual(final?.data, { count: 200 });
+      assert.equal(final?.version, 200);
+      assert.equal(
+        await admin.get(`${prefix}:version`),
+        '201',
+        'the seed and 200 successful writes, no more',
+      );
+      assert.ok(conflicts > 0, 'the writers really raced');
+    });
+  });
+
+  describe('change stream', () => {
+    test("each instance sees the others' writes, never its own", async () => {
+      const prefix = prefixFor('pubsub');
+      const [a, b] = [open({ prefix }), open({ prefix })];
+      const [seenByA, seenByB] = [collect(a), collect(b)];
+      await Promise.all([a.subscribed(), b.subscribed()]);
+      await a.write({ upserts: [flag('from-a', 1)] });
+      await waitFor('B to see A', () => seenByB.keys().includes('from-a'));
+      await b.write({ upserts: [flag('from-b', 1)] });
+      await waitFor('A to see B', () => seenByA.keys().includes('from-b'));
+      assert.deepEqual(seenByA.keys(), ['from-b'], 'A got no echo of its own write');
+      assert.deepEqual(seenByB.keys(), ['from-a']);
+      assert.deepEqual(seenByB.batches.at(-1), { upserts: [flag('from-a', 1)] });
+    });
+
+    test('the first batch is the whole storage (load() before it suppresses nothing); then only changes', async () => {
+      const prefix = prefixFor('first-batch');
+      const writer = open({ prefix });
+      await writer.write({ upserts: [flag('early', 1), flag('early-2', 1)] });
+      const reader = open({ prefix });
+      const loaded = await reader.load();
+      const seen = collect(reader);
+      await reader.subscribed();
+      assert.deepEqual(
+        sorted(seen.batches[0]?.upserts ?? []),
+        sorted(loaded),
+        'what was there before subscribing',
+      );
+      await writer.write({ upserts: [flag('late', 1)] });
+      await waitFor('the next write', () => seen.keys().includes('late'));
+      assert.deepEqual(seen.batches.slice(1), [{ upserts: [flag('late', 1)] }]);
+    });
+
+    test('two processes: each sees the other one’s writes through changes$', async () => {
+      const prefix = prefixFor('processes');
+      const parent = open({ prefix });
+      const seen = collect(parent);
+      await parent.load();
+      const run = spawnChild(peerScript, { REDIS_URL, PREFIX: prefix, COUNT: '20' });
+      const expected = Array.from({ length: 20 }, (_, i) => `child-${i + 1}`);
+      await waitFor('the child’s 20 writes', () => expected.every((key) => seen.keys().includes(key)), 8000);
+      const fromChild = seen.batches.flatMap((b) => b.upserts).find((r) => r.key === 'child-20');
+      assert.equal((fromChild?.data as { pid: number }).pid, run.child.pid, 'written by the other process');
+      await parent.write({ upserts: [flag('from-parent', 1)] });
+      assert.equal(await run.exited, 0, 'the child saw the parent’s write and exited cleanly');
+      assert.ok(run.lines.includes('got from-parent'));
+    });
+
+    test('unreadable announcements are reported and skipped; readable records in them still arrive', async () => {
+      const prefix = prefixFor('bad-messages');
+      const logger = recordingLogger();
+      const storage = open({ prefix, logger });
+      const seen = collect(storage);
+      await storage.subscribed();
+      await admin.publish(`${prefix}:changes`, 'garbage');
+      await admin.publish(`${prefix}:changes`, JSON.stringify({ hello: 'world' }));
+      await admin.publish(
+        `${prefix}:changes`,
+        JSON.stringify({
+          writer: 'someone-else',
+          counter: 1,
+          records: [['flag:fine', { version: 1, data: 'ok' }], ['flag:bad', { data: 1 }], 'junk'],
+        }),
+      );
+      await waitFor('the readable record', () => seen.keys().includes('fine'));
+      assert.deepEqual(seen.batches, [{ upserts: [{ kind: 'flag', key: 'fine', version: 1, data: 'ok' }] }]);
+      assert.equal(logger.errors.length, 4);
+      assert.ok(logger.errors.some((e) => e.includes("'flag:bad'")));
+    });
+  });
+
+  describe('connection loss and recovery', () => {
+    test('CLIENT KILL of the subscription: it reconnects and resyncs a write it could not hear', async () => {
+      const prefix = prefixFor('kill-sub');
+      const logger = recordingLogger();
+      const reader = open({ prefix, logger });
+      const seen = collect(reader);
+      await reader.subscribed();
+      const name = `switchyard-changes-${prefix}`;
+      const [id] = await clientIds(admin, name);
+      assert.ok(id, 'the subscription connection is named after the prefix');
+      // Written without an announcement and in the same transaction as the kill: only a resync can find it.
+      await admin
+        .multi()
+        .hset(
+          `${prefix}:records`,
+          'switch:default.missed',
+          JSON.stringify({ version: 7, data: { name: 'missed' } }),
+        )
+        .incr(`${prefix}:version`)
+        .client('KILL', 'ID', id)
+        .exec();
+      await waitFor('the resync', () => seen.keys().includes('default.missed'));
+      assert.deepEqual(seen.batches.at(-1)?.upserts, [
+        { kind: 'switch', key: 'default.missed', version: 7, data: { name: 'missed' } },
+      ]);
+      assert.match(logger.warnings.join('\n'), /Lost the change subscription/);
+      assert.match(logger.logs.join('\n'), /is back; resynchronizing/);
+      const [newId] = await clientIds(admin, name);
+      assert.ok(newId && newId !== id, 'a new connection');
+      await open({ prefix }).write({ upserts: [flag('after', 1)] });
+      await waitFor('a live announcement again', () => seen.keys().includes('after'));
+    });
+
+    test('CLIENT KILL of the command connection: writes fail with StorageError, then succeed, no restart', async () => {
+      const prefix = prefixFor('kill-cmd');
+      const storage = open({ prefix });
+      await storage.write({ upserts: [flag('before', 1)] });
+      const [id] = await clientIds(admin, `switchyard-storage-${prefix}`);
+      assert.ok(id);
+      await admin.client('KILL', 'ID', id);
+      const failures = await writeUntilAccepted(storage, { upserts: [flag('after', 1)] });
+      for (const failure of failures)
+        assert.ok(failure instanceof StorageError && !(failure instanceof StorageConflictError));
+      assert.deepEqual((await open({ prefix }).load()).map((r) => r.key).sort(), ['after', 'before']);
+    });
+
+    test('Redis unreachable (outage via a proxy): fail fast, nothing half-written; recovery and resync after', async () => {
+      const prefix = prefixFor('outage');
+      const target = new URL(REDIS_URL);
+      const proxy = new TcpProxy(target.hostname, Number(target.port || 6379));
+      await proxy.start();
+      try {
+        const logger = recordingLogger();
+        const behindProxy = open({ url: proxy.url, prefix, logger });
+        const direct = open({ prefix });
+        const seen = collect(behindProxy);
+        await behindProxy.subscribed();
+        await direct.write({ upserts: [flag('before', 1)] });
+        await waitFor('the first announcement', () => seen.keys().includes('before'));
+
+        await proxy.stop();
+        await waitFor('the outage to be noticed', () => logger.warnings.length > 0);
+        const failedWrite = await behindProxy
+          .write({ upserts: [flag('failed', 1)] })
+          .catch((e: unknown) => e);
+        assert.ok(failedWrite instanceof StorageError, String(failedWrite));
+        assert.ok(!(failedWrite instanceof StorageConflictError));
+        assert.match(failedWrite.message, /unreachable|lost the write/);
+        await assert.rejects(behindProxy.load(), StorageError);
+        await direct.write({ upserts: [flag('during', 1)] });
+
+        await proxy.start();
+        await waitFor('the missed write after the outage', () => seen.keys().includes('during'), 8000);
+        const failures = await writeUntilAccepted(behindProxy, { upserts: [flag('after', 1)] });
+        for (const failure of failures) assert.ok(failure instanceof StorageError);
+        assert.deepEqual(
+          (await direct.load()).map((r) => r.key).sort(),
+          ['after', 'before', 'during'],
+          'the failed write left nothing behind',
+        );
+      } finally {
+        await proxy.stop();
+      }
+    });
+
+    test(
+      'a closed port: write and load fail at once with a StorageError naming the cause',
+      { timeout: 5000 },
+      async () => {
+        const storage = open({ url: 'redis://127.0.0.1:1', prefix: prefixFor('closed-port') });
+        for (let attempt = 0; attempt < 3; attempt++) {
+          const error = await storage.write({ upserts: [flag('x', 1)] }).catch((e: unknown) => e);
+          assert.ok(error instanceof StorageError && !(error instanceof StorageConflictError));
+          assert.match(error.message, /127\.0\.0\.1:1 is unreachable/);
+          await assert.rejects(storage.load(), /unreachable/);
+        }
+      },
+    );
+  });
+
+  describe('clients and lifecycle', () => {
+    test('an injected client is used and left open by close(); changes$ completes', async () => {
+      const prefix = prefixFor('injected');
+      const client = new Redis(REDIS_URL);
+      try {
+        const storage = new RedisStorage({ client, prefix, logger: silentLogger });
+        const seen = collect(storage);
+        await storage.subscribed();
+        await open({ prefix }).write({ upserts: [flag('from-other', 1)] });
+        await waitFor('the announcement', () => seen.keys().includes('from-other'));
+        await storage.write({ upserts: [flag('mine', 1)] });
+        await storage.close();
+        assert.equal(seen.completed(), true);
+        await assert.rejects(storage.write({ upserts: [flag('late', 1)] }), /closed/);
+        assert.equal(await client.ping(), 'PONG', 'the injected client is still open');
+        const subscription = `switchyard-changes-${prefix}`;
+        let stillOpen = true;
+        while (stillOpen) stillOpen = (await clientIds(admin, subscription)).length > 0;
+        assert.deepEqual(Object.keys(await client.hgetall(`${prefix}:records`)).sort(), [
+          'flag:from-other',
+          'flag:mine',
+        ]);
+      } finally {
+        client.disconnect();
+      }
+    });
+  });
+
+  describe('under Managers', () => {
+    test('two managers share switches; a manager keeps answering while Redis is away and its writes fail', async () => {
+      const prefix = prefixFor('managers');
+      const writer = new Manager({ storage: open({ prefix }), logger: silentLogger });
+      await writer.register(new Switch('promo', { state: SwitchState.Global }));
+      await writer.namespaced('shop').register(new Switch('cart', { state: SwitchState.Global }));
+      await writer.register(new Switch('old', { state: SwitchState.Global }));
+      await writer.unregister('old');
+
+      const target = new URL(REDIS_URL);
+      const proxy = new TcpProxy(target.hostname, Number(target.port || 6379));
+      await proxy.start();
+      try {
+        const reader = new Manager({ storage: open({ url: proxy.url, prefix }), logger: silentLogger });
+        await waitFor('the asynchronous load', () => reader.has('promo'));
+        assert.equal(reader.active('promo'), true);
+        assert.equal(reader.namespaced('shop').active('cart'), true);
+        assert.equal(reader.has('old'), false, 'tombstone');
+        await proxy.stop();
+        assert.equal(reader.active('promo'), true, 'the last known state still answers');
+        await assert.rejects(reader.register(new Switch('new', { state: SwitchState.Global })), StorageError);
+      } finally {
+        await proxy.stop();
+      }
+      const keys = Object.keys(await admin.hgetall(`${prefix}:records`)).sort();
+      assert.deepEqual(keys, ['switch:default.old', 'switch:default.promo', 'switch:shop.cart']);
+    });
+  });
+});
