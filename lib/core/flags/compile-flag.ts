@@ -15,6 +15,7 @@ import {
   type CompiledVariation,
   type EvalKind,
   type FlagEvaluation,
+  type ValueConversions,
 } from './eval-detail.js';
 import { attributeReader, isBlank, KEY_ID_PROPERTY, type AttributeReader } from './flag-user.js';
 import {
@@ -61,22 +62,35 @@ export interface SplitEntry {
 
 /**
  * A rule's or the fallthrough's rollout that needs hashing. (A split that serves the same evaluation to
- * everyone is stored as that evaluation instead.) @internal
+ * everyone is stored as that evaluation instead.) Evaluations have no `entries`: that tells the two apart.
+ * @internal
  */
-export interface CompiledSplit {
-  /** Shares that can match, in order (ranges that match nobody are dropped). */
-  readonly entries: readonly SplitEntry[];
-  /** Reads the dispatch value (the key when the dispatch key is blank). */
-  readonly dispatch: AttributeReader;
-  /** Rule index, or -1 for the fallthrough (for log messages). */
-  readonly ruleIndex: number;
+export class CompiledSplit {
+  constructor(
+    /** Shares that can match, in order (ranges that match nobody are dropped). */
+    readonly entries: readonly SplitEntry[],
+    /** Reads the dispatch value (the key when the dispatch key is blank). */
+    readonly dispatch: AttributeReader,
+    /** Rule index, or -1 for the fallthrough (for log messages). */
+    readonly ruleIndex: number,
+  ) {}
 }
 
-/** A targeting rule: its conditions, and either a fixed evaluation or a split. @internal */
-export interface CompiledRule {
-  readonly conditions: readonly CompiledCondition[];
-  readonly fixed: FlagEvaluation | undefined;
-  readonly split: CompiledSplit | undefined;
+/** What a rule or the fallthrough serves: one evaluation for everyone, or a split to hash. @internal */
+export type Outcome = FlagEvaluation | CompiledSplit;
+
+/**
+ * The rules, flattened to save an object per rule: the conditions of rule `i` at `[2 * i]`, what it serves at
+ * `[2 * i + 1]`. @internal
+ */
+export type RuleTable = ReadonlyArray<readonly CompiledCondition[] | Outcome>;
+
+/** What is served before the rules: the disabled variation, or individual targets. @internal */
+export interface FlagGate {
+  /** Set only for a disabled flag (may be a malformed evaluation). */
+  readonly off: FlagEvaluation | undefined;
+  /** User key → target evaluation (first target listing the key wins). */
+  readonly targets: ReadonlyMap<string, FlagEvaluation> | undefined;
 }
 
 /**
@@ -94,59 +108,66 @@ export interface CompiledFlag {
   readonly doc: FeatBitFlag;
   /** Ids of the segments its rules reference. */
   readonly segmentIds: ReadonlySet<string>;
-  /** The variations, in document order, with their values converted once. */
+  /** The variations, in document order, with their values converted once (a new array on each read). */
   readonly variations: readonly CompiledVariation[];
 
   /** @internal */ readonly enabled: boolean;
-  /** @internal Served when disabled (only set for a disabled flag; may be a malformed evaluation). */
-  readonly off: FlagEvaluation | undefined;
-  /** @internal User key → target evaluation (first target listing the key wins). */
-  readonly targets: ReadonlyMap<string, FlagEvaluation> | undefined;
-  /** @internal */ readonly rules: readonly CompiledRule[];
-  /** @internal The fallthrough: a fixed evaluation, or a split. */
-  readonly fallthroughFixed: FlagEvaluation | undefined;
-  /** @internal */ readonly fallthroughSplit: CompiledSplit | undefined;
+  /** @internal Disabled or targeted users; undefined when neither applies (the common case). */
+  readonly gate: FlagGate | undefined;
+  /** @internal */ readonly rules: RuleTable;
+  /** @internal */ readonly fallthrough: Outcome;
   /** @internal UTF-8 of the key, and of "expt" + key, when some split hashes. */
   readonly dispatchPrefix: HashPrefix | undefined;
   /** @internal */ readonly exptPrefix: HashPrefix | undefined;
-  /** @internal Rarely needed state (error evaluations, dangling references, the logged-once mark), on demand. */
-  problems: FlagProblems | undefined;
+  /** @internal Malformed evaluations precompiled for dangling variation ids → what is wrong (for the log). */
+  readonly dangling: ReadonlyMap<FlagEvaluation, string> | undefined;
 }
 
-/** Mutable, rarely used per-flag state, shared by a flag and created on demand. @internal */
-export interface FlagProblems {
-  /** Malformed evaluations precompiled for dangling variation ids → what is wrong (for the log). */
+/** The rarely needed parts of a flag, kept out of the record; most flags share {@link NO_EXTRAS}. */
+interface FlagExtras {
+  readonly segmentIds: ReadonlySet<string>;
+  readonly exptPrefix: HashPrefix | undefined;
   readonly dangling: ReadonlyMap<FlagEvaluation, string> | undefined;
-  malformed: FlagEvaluation | undefined;
-  notSpecified: FlagEvaluation | undefined;
-  /** The malformed-flag warning is logged once per compiled version. */
-  logged: boolean;
 }
 
 const VARIATION_TYPES: readonly VariationType[] = ['boolean', 'number', 'string', 'json'];
 const ARCHIVED_BIT = 4;
 const ENABLED_BIT = 8;
 const TYPE_MASK = 3;
+const BITS_SHIFT = 4;
+const BITS_MASK = 15;
+// The version is split so that both halves are small integers (no boxed number per flag).
+const VERSION_LOW_SPAN = 2 ** 24;
 
-/** The compiled flag. Flags are packed into one small-integer field to keep the object small. */
+/**
+ * The compiled flag. Node does not compress pointers, so every field costs 8 bytes and every object 24 more:
+ * the record keeps ten fields, the version and flags packed into two small integers, rare parts aside.
+ */
 class CompiledFlagRecord implements CompiledFlag {
   constructor(
     readonly key: string,
-    readonly version: number,
+    /** floor(version / 2^24). */
+    private readonly versionHigh: number,
+    /** (version mod 2^24) * 16 + the archived/enabled/type bits: a small integer, read with integer ops. */
+    private readonly versionLowAndBits: number,
     /** Undefined when the store does not retain documents (`retainDocuments: false`). */
     private readonly storedDoc: FeatBitFlag | undefined,
-    private readonly bits: number,
-    readonly segmentIds: ReadonlySet<string>,
-    readonly variations: readonly CompiledVariation[],
-    readonly off: FlagEvaluation | undefined,
-    readonly targets: ReadonlyMap<string, FlagEvaluation> | undefined,
-    readonly rules: readonly CompiledRule[],
-    readonly fallthroughFixed: FlagEvaluation | undefined,
-    readonly fallthroughSplit: CompiledSplit | undefined,
+    /** Variation ids and value conversions, alternating: [id0, conversions0, id1, ...]. */
+    private readonly variationTable: ReadonlyArray<string | ValueConversions>,
+    readonly gate: FlagGate | undefined,
+    readonly rules: RuleTable,
+    readonly fallthrough: Outcome,
     readonly dispatchPrefix: HashPrefix | undefined,
-    readonly exptPrefix: HashPrefix | undefined,
-    public problems: FlagProblems | undefined,
+    private readonly extras: FlagExtras,
   ) {}
+
+  get version(): number {
+    return this.versionHigh * VERSION_LOW_SPAN + (this.versionLowAndBits >> BITS_SHIFT);
+  }
+
+  private get bits(): number {
+    return this.versionLowAndBits & BITS_MASK;
+  }
 
   get doc(): FeatBitFlag {
     if (this.storedDoc === undefined) {
@@ -170,21 +191,40 @@ class CompiledFlagRecord implements CompiledFlag {
     return VARIATION_TYPES[this.bits & TYPE_MASK];
   }
 
+  get variations(): readonly CompiledVariation[] {
+    const table = this.variationTable;
+    const list: CompiledVariation[] = [];
+    for (let i = 0; i < table.length; i += 2) {
+      list.push(new CompiledVariationRecord(table[i] as string, table[i + 1] as ValueConversions));
+    }
+    return Object.freeze(list);
+  }
+
+  get segmentIds(): ReadonlySet<string> {
+    return this.extras.segmentIds;
+  }
+
+  get exptPrefix(): HashPrefix | undefined {
+    return this.extras.exptPrefix;
+  }
+
+  get dangling(): ReadonlyMap<FlagEvaluation, string> | undefined {
+    return this.extras.dangling;
+  }
+
   toJSON(): FeatBitFlag {
     return this.doc;
   }
 }
 
 const NO_SEGMENTS: ReadonlySet<string> = new Set<string>();
-const NO_RULES: readonly CompiledRule[] = Object.freeze([]);
-
-/** A value text and its three conversions; shared by every variation with that text. */
-interface ValueConversions {
-  readonly value: string;
-  readonly asBoolean: boolean | undefined;
-  readonly asNumber: number | undefined;
-  readonly asJson: JsonConversion;
-}
+// Rule tables are not frozen: TurboFan reads frozen arrays' elements measurably slower (~7 ns on S2).
+const NO_RULES: RuleTable = [];
+const NO_EXTRAS: FlagExtras = Object.freeze({
+  segmentIds: NO_SEGMENTS,
+  exptPrefix: undefined,
+  dangling: undefined,
+});
 
 const conversionPool = new BoundedPool<ValueConversions>(4096, 256);
 
@@ -199,7 +239,7 @@ function conversionsOf(value: string): ValueConversions {
   return conversionPool.get(value, make);
 }
 
-/** A variation; its value and conversions are shared with every variation of the same value text. */
+/** A variation (built when `variations` is read); its conversions are shared with every variation of that text. */
 class CompiledVariationRecord implements CompiledVariation {
   constructor(
     readonly id: string,
@@ -250,6 +290,12 @@ function compileConditions(
   return list;
 }
 
+/** A variation while its flag compiles: its id and its shared conversions. */
+interface VariationSource {
+  readonly id: string;
+  readonly conversions: ValueConversions;
+}
+
 /** Builds and shares evaluation objects while one flag compiles. */
 class EvaluationFactory {
   private readonly cache = new Map<string, FlagEvaluation>();
@@ -258,7 +304,7 @@ class EvaluationFactory {
 
   constructor(
     private readonly flagKey: string,
-    private readonly variationsById: ReadonlyMap<string, CompiledVariation>,
+    private readonly variationsById: ReadonlyMap<string, VariationSource>,
   ) {}
 
   get(
@@ -293,9 +339,6 @@ interface HashNeeds {
   expt: boolean;
 }
 
-/** A compiled split: the evaluation everyone gets, or the shares to hash. */
-type SplitOutcome = { fixed: FlagEvaluation; split: undefined } | { fixed: undefined; split: CompiledSplit };
-
 function compileSplit(
   rollouts: readonly FeatBitRolloutVariation[],
   dispatchKey: string | null | undefined,
@@ -306,7 +349,7 @@ function compileSplit(
   ruleIndex: number,
   factory: EvaluationFactory,
   needs: HashNeeds,
-): SplitOutcome {
+): Outcome {
   const path = ruleIndex < 0 ? 'fallthrough' : `rules[${ruleIndex}]`;
   const entries: SplitEntry[] = [];
   for (let i = 0; i < rollouts.length; i++) {
@@ -334,7 +377,7 @@ function compileSplit(
   }
   const [first] = entries;
   if (first !== undefined && first.range === ROLLOUT_EVERYONE && first.expt !== EXPT_HASHED) {
-    return { fixed: first.expt === EXPT_ALWAYS ? first.inExpt : first.outOfExpt, split: undefined };
+    return first.expt === EXPT_ALWAYS ? first.inExpt : first.outOfExpt;
   }
   for (const entry of entries) {
     if (entry.range === ROLLOUT_HASHED) needs.dispatch = true;
@@ -343,7 +386,7 @@ function compileSplit(
   }
   const dispatchProperty =
     typeof dispatchKey === 'string' && !isBlank(dispatchKey) ? dispatchKey : KEY_ID_PROPERTY;
-  return { fixed: undefined, split: { entries, dispatch: attributeReader(dispatchProperty), ruleIndex } };
+  return new CompiledSplit(entries, attributeReader(dispatchProperty), ruleIndex);
 }
 
 /** Reference §4.6, decided at compile time where no hash is needed. */
@@ -389,12 +432,13 @@ export function compileFlag(doc: unknown, options: CompileFlagOptions = {}): Com
   const key = flag.key;
   const exptIncludeAllTargets = flag.exptIncludeAllTargets !== false; // absent or null = true
 
-  const variations: CompiledVariation[] = flag.variations.map(
-    (variation) => new CompiledVariationRecord(variation.id, conversionsOf(variation.value)),
-  );
-  const variationsById = new Map<string, CompiledVariation>();
-  for (const variation of variations)
-    if (!variationsById.has(variation.id)) variationsById.set(variation.id, variation);
+  const variationTable: Array<string | ValueConversions> = [];
+  const variationsById = new Map<string, VariationSource>();
+  for (const { id, value } of flag.variations) {
+    const conversions = conversionsOf(value);
+    variationTable.push(id, conversions);
+    if (!variationsById.has(id)) variationsById.set(id, { id, conversions });
+  }
   const factory = new EvaluationFactory(key, variationsById);
 
   // Only a disabled flag ever serves its disabled variation.
@@ -418,21 +462,22 @@ export function compileFlag(doc: unknown, options: CompileFlagOptions = {}): Com
 
   const needs: HashNeeds = { dispatch: false, expt: false };
   const segmentIds = new Set<string>();
-  const rawRules = flag.rules ?? [];
-  const rules: CompiledRule[] = rawRules.map((rule, r) => {
-    const conditions = compileConditions(rule.conditions, r, segmentIds);
-    const { fixed, split } = compileSplit(
-      rule.variations,
-      rule.dispatchKey,
-      rule.includedInExpt === true,
-      exptIncludeAllTargets,
-      'RuleMatch',
-      internString(EvalReasons.ruleMatch(rule.name)),
-      r,
-      factory,
-      needs,
+  const rules: Array<readonly CompiledCondition[] | Outcome> = [];
+  (flag.rules ?? []).forEach((rule, r) => {
+    rules.push(
+      compileConditions(rule.conditions, r, segmentIds),
+      compileSplit(
+        rule.variations,
+        rule.dispatchKey,
+        rule.includedInExpt === true,
+        exptIncludeAllTargets,
+        'RuleMatch',
+        internString(EvalReasons.ruleMatch(rule.name)),
+        r,
+        factory,
+        needs,
+      ),
     );
-    return { conditions, fixed, split };
   });
   const fallthrough = compileSplit(
     flag.fallthrough.variations,
@@ -450,22 +495,27 @@ export function compileFlag(doc: unknown, options: CompileFlagOptions = {}): Com
     VARIATION_TYPES.indexOf(flag.variationType) |
     (flag.isArchived === true ? ARCHIVED_BIT : 0) |
     (flag.isEnabled ? ENABLED_BIT : 0);
+  const version = parseVersion(flag.updatedAt);
+  const versionHigh = Math.floor(version / VERSION_LOW_SPAN);
+  const exptPrefix = needs.expt ? hashPrefix(`expt${key}`) : undefined;
+  const extras: FlagExtras =
+    segmentIds.size === 0 && exptPrefix === undefined && factory.dangling === undefined
+      ? NO_EXTRAS
+      : Object.freeze({
+          segmentIds: segmentIds.size === 0 ? NO_SEGMENTS : segmentIds,
+          exptPrefix,
+          dangling: factory.dangling,
+        });
   return new CompiledFlagRecord(
     key,
-    parseVersion(flag.updatedAt),
+    versionHigh,
+    ((version - versionHigh * VERSION_LOW_SPAN) << BITS_SHIFT) | bits,
     options.retainDocument === false ? undefined : flag,
-    bits,
-    segmentIds.size === 0 ? NO_SEGMENTS : segmentIds,
-    Object.freeze(variations),
-    off,
-    targets,
-    rules.length === 0 ? NO_RULES : rules,
-    fallthrough.fixed,
-    fallthrough.split,
+    Object.freeze(variationTable.slice()), // slice: an exact-size copy (push leaves spare capacity)
+    off === undefined && targets === undefined ? undefined : Object.freeze({ off, targets }),
+    rules.length === 0 ? NO_RULES : rules.slice(),
+    fallthrough,
     needs.dispatch ? hashPrefix(key) : undefined,
-    needs.expt ? hashPrefix(`expt${key}`) : undefined,
-    factory.dangling === undefined
-      ? undefined
-      : { dangling: factory.dangling, malformed: undefined, notSpecified: undefined, logged: false },
+    extras,
   );
 }

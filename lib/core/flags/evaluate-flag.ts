@@ -12,10 +12,17 @@ import {
   EXPT_NEVER,
   type CompiledFlag,
   type CompiledSplit,
-  type FlagProblems,
+  type Outcome,
 } from './compile-flag.js';
 import type { SegmentLookup } from './compile-segment.js';
-import { flagNotFound, malformedFlag, userNotSpecified, type FlagEvaluation } from './eval-detail.js';
+import type { CompiledCondition } from './condition-operators.js';
+import {
+  type EvaluationRecord,
+  flagNotFound,
+  malformedFlag,
+  userNotSpecified,
+  type FlagEvaluation,
+} from './eval-detail.js';
 import { isBlank, userKeyOf } from './flag-user.js';
 import { dispatchHashWithPrefix, hashPrefix, ROLLOUT_EVERYONE } from './md5-dispatch.js';
 
@@ -49,8 +56,8 @@ export function evaluateFlag(
   }
   if (flag === undefined || flag.archived) return flagNotFound(flagKey);
   const result = evaluateForUser(flag, user as object, key, segments, logger);
-  if (result.kind === 'Error') {
-    const problem = flag.problems?.dangling?.get(result);
+  if ((result as EvaluationRecord).isError) {
+    const problem = flag.dangling?.get(result);
     if (problem !== undefined) reportMalformed(flag, problem, logger);
   }
   return result;
@@ -63,17 +70,15 @@ function evaluateForUser(
   segments: SegmentLookup,
   logger: SwitchyardLogger,
 ): FlagEvaluation {
-  const off = flag.off;
-  if (off !== undefined) return off; // set only for a disabled flag
-  const targets = flag.targets;
-  if (targets !== undefined) {
-    const targeted = targets.get(key);
+  const gate = flag.gate;
+  if (gate !== undefined) {
+    if (gate.off !== undefined) return gate.off; // set only for a disabled flag
+    const targeted = gate.targets?.get(key);
     if (targeted !== undefined) return targeted;
   }
   const rules = flag.rules;
-  for (let i = 0; i < rules.length; i++) {
-    const rule = rules[i];
-    const conditions = rule.conditions;
+  for (let i = 0; i < rules.length; i += 2) {
+    const conditions = rules[i] as readonly CompiledCondition[];
     // All conditions must hold (AND, in order; a broken one ends the evaluation when reached).
     let matched: MatchResult = MATCH;
     for (let c = 0; c < conditions.length && matched === MATCH; c++) {
@@ -81,9 +86,23 @@ function evaluateForUser(
     }
     if (matched === NO_MATCH) continue;
     if (matched === BROKEN) return malformed(flag, lastBrokenProblem(), logger);
-    return rule.fixed ?? serveSplit(flag, rule.split as CompiledSplit, user, key, logger);
+    return serve(flag, rules[i + 1] as Outcome, user, key, logger);
   }
-  return flag.fallthroughFixed ?? serveSplit(flag, flag.fallthroughSplit as CompiledSplit, user, key, logger);
+  return serve(flag, flag.fallthrough, user, key, logger);
+}
+
+/** The evaluation everyone gets, or the share of a split this user falls in. */
+function serve(
+  flag: CompiledFlag,
+  outcome: Outcome,
+  user: object,
+  key: string,
+  logger: SwitchyardLogger,
+): FlagEvaluation {
+  // A field test, not `instanceof`: that walks the prototype chain and cost a quarter of a plain evaluation.
+  return (outcome as CompiledSplit).entries !== undefined
+    ? serveSplit(flag, outcome as CompiledSplit, user, key, logger)
+    : (outcome as FlagEvaluation);
 }
 
 /** Picks the share of a rule or of the fallthrough (reference §4.5) and the experiment flag (§4.6). */
@@ -115,13 +134,23 @@ function serveSplit(
   return malformed(flag, `${where}: no rollout range contains the user's bucket (${hash})`, logger);
 }
 
+/** Mutable, rarely used per-flag state, created on demand (kept off the compiled flag to keep it small). */
+interface FlagProblems {
+  malformed: FlagEvaluation | undefined;
+  notSpecified: FlagEvaluation | undefined;
+  /** The malformed-flag warning is logged once per compiled version. */
+  logged: boolean;
+}
+
+const problemsByFlag = new WeakMap<CompiledFlag, FlagProblems>();
+
 function problemsOf(flag: CompiledFlag): FlagProblems {
-  return (flag.problems ??= {
-    dangling: undefined,
-    malformed: undefined,
-    notSpecified: undefined,
-    logged: false,
-  });
+  let problems = problemsByFlag.get(flag);
+  if (problems === undefined) {
+    problems = { malformed: undefined, notSpecified: undefined, logged: false };
+    problemsByFlag.set(flag, problems);
+  }
+  return problems;
 }
 
 function malformed(flag: CompiledFlag, problem: string, logger: SwitchyardLogger): FlagEvaluation {

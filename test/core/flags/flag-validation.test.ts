@@ -180,3 +180,61 @@ test('versions: updatedAt in Unix ms, fraction truncated, no zone = UTC', () => 
     Date.UTC(2024, 4, 1, 10, 0, 0, 123),
   );
 });
+
+test('the compact compiled form gives back exactly what the document says: version, flags, variations', () => {
+  // The record packs version and flags into small integers; these dates cover negative, zero, sub-2^24,
+  // ordinary and the largest ECMAScript time values, each with every archived/enabled/type combination.
+  const dates = [
+    '1900-01-01T00:00:00.000Z',
+    '1969-12-31T23:59:59.999Z',
+    '1970-01-01T00:00:00.000Z',
+    '1970-01-01T04:39:37.215Z', // 2^24 - 1 ms
+    '1970-01-01T04:39:37.216Z', // 2^24 ms
+    '2024-05-01T10:00:00.123Z',
+    '+275760-09-13T00:00:00.000Z',
+  ];
+  const types = ['boolean', 'number', 'string', 'json'] as const;
+  let checked = 0;
+  for (const updatedAt of dates) {
+    for (const variationType of types) {
+      for (const isArchived of [false, true]) {
+        for (const isEnabled of [false, true]) {
+          const flag = compileFlag(
+            booleanFlag('packed', { updatedAt, variationType, isArchived, isEnabled }),
+          );
+          const label = `${updatedAt} ${variationType} archived=${isArchived} enabled=${isEnabled}`;
+          assert.equal(flag.version, Date.parse(updatedAt), label);
+          assert.equal(flag.variationType, variationType, label);
+          assert.equal(flag.archived, isArchived, label);
+          assert.equal(flag.enabled, isEnabled, label);
+          checked++;
+        }
+      }
+    }
+  }
+  assert.equal(checked, dates.length * 16);
+
+  const three = compileFlag(
+    booleanFlag('three', {
+      variationType: 'number',
+      variations: [
+        { id: 'a', name: 'A', value: '1' },
+        { id: 'b', name: 'B', value: 'x' },
+        { id: 'c', name: 'C', value: '1' },
+      ],
+      disabledVariationId: 'a',
+      fallthrough: { dispatchKey: null, includedInExpt: false, variations: [{ id: 'c', rollout: [0, 1] }] },
+    }),
+  );
+  assert.deepEqual(
+    three.variations.map((v) => [v.id, v.value, v.asNumber, v.asBoolean]),
+    [
+      ['a', '1', 1, undefined],
+      ['b', 'x', undefined, undefined],
+      ['c', '1', 1, undefined],
+    ],
+  );
+  assert.ok(Object.isFrozen(three.variations));
+  const served = evaluateFlag(three, 'three', { key: 'u' }, noSegments);
+  assert.deepEqual([served.kind, served.variation?.id, served.variation?.asNumber], ['FallThrough', 'c', 1]);
+});
