@@ -33,6 +33,8 @@ export class InsightsModule {}
         insights,
         // A/B/n results computed in process from what the app records (GET /experiments/:flag?event=...).
         experiments: true,
+        // The admin routes edit flags with FlagBuilder.from(flag.doc): keep the FeatBit documents.
+        retainFlagDocuments: true,
       }),
     }),
     NotificationsModule,

@@ -5,7 +5,7 @@ import { growthBookPeer } from './growthbook.js';
 import { launchDarklyPeer } from './launchdarkly.js';
 import { openFeaturePeer } from './openfeature.js';
 import type { PeerFormat } from './peer.js';
-import { switchyardLeanPeer, switchyardPeer } from './switchyard.js';
+import { switchyardPeer, switchyardWithDocumentsPeer } from './switchyard.js';
 import { unleashPeer } from './unleash.js';
 
 /**
@@ -34,7 +34,7 @@ export const PEERS = {
 /** Everything the heap table shows: the SDKs, then the parsed-JSON reference. */
 export const HEAP_SUBJECTS = {
   ...PEERS,
-  'switchyard-lean': switchyardLeanPeer,
+  'switchyard-documents': switchyardWithDocumentsPeer,
   'featbit-json': parsedFeatBitJson,
 } satisfies Record<string, PeerFormat<unknown>>;
 

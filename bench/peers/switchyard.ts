@@ -1,4 +1,7 @@
-/** Ours: `FeatureFlagClient` offline, bootstrapped from FeatBit JSON, used through its public, synchronous API. */
+/**
+ * Ours: `FeatureFlagClient` offline, bootstrapped from FeatBit JSON, used through its public, synchronous API, with
+ * its defaults (no storage, so the flag documents are not kept).
+ */
 import { FeatureFlagClient, silentLogger } from '../../lib/index.js';
 import { featbitBootstrapJson } from './featbit-flags.js';
 import type { PeerFormat } from './peer.js';
@@ -15,16 +18,16 @@ export const switchyardPeer: PeerFormat<FeatureFlagClient> = {
   },
 };
 
-/** Ours without the flag documents (`retainFlagDocuments: false`): what a client that only evaluates needs. */
-export const switchyardLeanPeer: PeerFormat<FeatureFlagClient> = {
-  name: 'Switchyard, retainFlagDocuments: false',
+/** Ours keeping every flag's FeatBit document (`retainFlagDocuments: true`, what a storage or an admin needs). */
+export const switchyardWithDocumentsPeer: PeerFormat<FeatureFlagClient> = {
+  name: 'Switchyard, retainFlagDocuments: true',
   json: featbitBootstrapJson,
   async load(json) {
     const { data } = JSON.parse(json) as { data: object };
     const client = new FeatureFlagClient({
       offline: true,
       bootstrap: data,
-      retainFlagDocuments: false,
+      retainFlagDocuments: true,
       logger: silentLogger,
     });
     await client.waitForInitialization();

@@ -166,7 +166,7 @@ export class FeatureFlagClient {
       operators: options.operators,
       arguments: argumentRegistry,
       logger,
-      retainDocuments: options.retainFlagDocuments,
+      retainDocuments: options.retainFlagDocuments ?? options.storage !== undefined,
     });
     const networked =
       !options.offline && (options.streamingUri !== undefined || options.dataSource !== undefined);

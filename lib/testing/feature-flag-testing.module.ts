@@ -32,7 +32,8 @@ function createTestingClient(
   switches: Readonly<Record<string, boolean>> | undefined,
   flags: Readonly<Record<string, unknown>> | undefined,
 ): FeatureFlagClient {
-  const client = new FeatureFlagClient({ ...options, offline: true });
+  // Tests edit flags with FlagBuilder.from(client.store.flag(key).doc): keep the documents unless told otherwise.
+  const client = new FeatureFlagClient({ retainFlagDocuments: true, ...options, offline: true });
   for (const [key, value] of Object.entries(flags ?? {})) {
     const builder = value instanceof FlagBuilder ? value : FlagBuilder.serving(key, value);
     if (builder.key !== key) {

@@ -3,17 +3,18 @@ import assert from 'node:assert/strict';
 import { FeatureFlagClient, FlagServer, MemoryStorage, silentLogger } from '../../lib/index.js';
 import { booleanFlag, planFlag } from './fixtures.js';
 
-test('retainFlagDocuments: false evaluates the same, and refuses what needs the documents', async () => {
+test('without documents a client evaluates the same, and refuses what needs the documents', async () => {
   const flags = [booleanFlag('dark-mode', true), planFlag()];
   const full = new FeatureFlagClient({
     offline: true,
     bootstrap: { featureFlags: flags },
+    retainFlagDocuments: true,
     logger: silentLogger,
   });
+  // The default: no storage, so nothing needs the documents.
   const lean = new FeatureFlagClient({
     offline: true,
     bootstrap: { featureFlags: flags },
-    retainFlagDocuments: false,
     logger: silentLogger,
   });
   for (const user of [{ key: 'a', plan: 'pro' }, { key: 'b', plan: 'free' }, { key: 'c' }]) {
@@ -34,5 +35,20 @@ test('retainFlagDocuments: false evaluates the same, and refuses what needs the 
     () => new FeatureFlagClient({ retainFlagDocuments: false, storage: new MemoryStorage() }),
     /needs retainFlagDocuments: true/,
   );
-  await Promise.all([full.close(), lean.close()]);
+  const explicit = new FeatureFlagClient({
+    offline: true,
+    bootstrap: { featureFlags: flags },
+    retainFlagDocuments: false,
+    logger: silentLogger,
+  });
+  assert.throws(() => explicit.store.flag('checkout')?.doc, /not retained/);
+  // A storage caches documents: with one, they are kept without being asked.
+  const stored = new FeatureFlagClient({
+    offline: true,
+    bootstrap: { featureFlags: flags },
+    storage: new MemoryStorage(),
+    logger: silentLogger,
+  });
+  assert.equal(stored.store.flag('checkout')?.doc.key, 'checkout');
+  await Promise.all([full.close(), lean.close(), explicit.close(), stored.close()]);
 });

@@ -172,7 +172,8 @@ class CompiledFlagRecord implements CompiledFlag {
   get doc(): FeatBitFlag {
     if (this.storedDoc === undefined) {
       throw new TypeError(
-        `The document of flag '${this.key}' was not retained (retainDocuments: false): it cannot be served, ` +
+        `The document of flag '${this.key}' was not retained (a client keeps documents with a storage or with ` +
+          `retainFlagDocuments: true; a store with retainDocuments: true): it cannot be read, served, ` +
           'stored or exported from this store.',
       );
     }
