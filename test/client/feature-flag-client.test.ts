@@ -258,3 +258,53 @@ describe('FeatureFlagClient: change streams', () => {
     assert.deepEqual(values, [true]);
   });
 });
+
+describe('typed variations through every state of the client', () => {
+  test('not ready → default; ready → the flag; overridden → forced; restored → the flag; recorded when asked', async () => {
+    let context: DataSourceContext | undefined;
+    const client = new FeatureFlagClient({
+      dataSource: (given) => {
+        context = given;
+        return { start: () => {}, close: async () => {} };
+      },
+      startWait: 50,
+      logger: silentLogger,
+    });
+    assert.equal(client.boolVariation('dark-mode', ann, false), false, 'not ready: the default');
+    assert.equal(client.stringVariation('checkout', ann, 'x'), 'x', 'not ready: the default');
+    context?.store.applySync({
+      eventType: 'full',
+      featureFlags: [booleanFlag('dark-mode', true), planFlag()],
+      segments: [],
+    });
+    context?.report({ state: 'ok' });
+    assert.equal(client.boolVariation('dark-mode', ann, false), true);
+    assert.equal(client.stringVariation('checkout', ann, 'x'), 'treatment');
+    const restore = client.pushOverrides({ 'dark-mode': false, checkout: 'forced' });
+    assert.equal(client.boolVariation('dark-mode', ann, true), false, 'overridden');
+    assert.equal(client.stringVariation('checkout', ann, 'x'), 'forced', 'overridden');
+    restore();
+    assert.equal(client.boolVariation('dark-mode', ann, false), true, 'restored');
+    assert.equal(client.numberVariation('dark-mode', ann, 7), 7, 'wrong type: the default');
+    assert.equal(client.boolVariation('missing', ann, true), true, 'unknown flag: the default');
+    await client.close();
+
+    const recorded: string[] = [];
+    const recording = new FeatureFlagClient({
+      offline: true,
+      bootstrap: { featureFlags: [booleanFlag('dark-mode', true)] },
+      insights: {
+        recordEvaluation: (_user, evaluation) =>
+          recorded.push(`${evaluation.flagKey}=${evaluation.variation?.value}`),
+        recordMetric: () => {},
+        flush: async () => {},
+        close: async () => {},
+      },
+      logger: silentLogger,
+    });
+    assert.equal(recording.boolVariation('dark-mode', ann, false), true);
+    assert.equal(recording.boolVariation('dark-mode', ann, false), true);
+    assert.deepEqual(recorded, ['dark-mode=true', 'dark-mode=true']);
+    await recording.close();
+  });
+});
