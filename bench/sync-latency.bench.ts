@@ -144,7 +144,8 @@ async function runWorker(job: WorkerJob): Promise<void> {
       client.changes$.subscribe((changes) => {
         if (changes.source !== 'patch') return;
         const flag = client.store.flag(FLAG_KEY);
-        if (flag !== undefined) record(c, Number(flag.doc.description));
+        // The change number is also the version's offset (the client keeps no documents to read it from).
+        if (flag !== undefined) record(c, flag.version - (BASE_TIME + 1000));
       });
       ready.push(client.waitForInitialization().then(() => undefined));
       closers.push(() => client.close());

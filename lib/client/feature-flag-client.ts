@@ -510,7 +510,11 @@ export class FeatureFlagClient {
       // The common case, kept small so that V8 inlines it into the caller: a flag, and nothing else to do.
       const flag = core.store.flag(key);
       if (flag !== undefined) {
-        return valueOf(evaluateFlag(flag, key, user, core.store.segmentLookup, core.logger), kind, defaultValue);
+        return valueOf(
+          evaluateFlag(flag, key, user, core.store.segmentLookup, core.logger),
+          kind,
+          defaultValue,
+        );
       }
     }
     return this.evaluateValueInFull(key, user, kind, defaultValue);

@@ -9,7 +9,10 @@ import fs from 'node:fs';
 import { silentLogger } from '../../lib/core/logger.js';
 import { FileStorage } from '../../lib/storage/file.storage.js';
 
-const storage = new FileStorage({ path: String(process.env.FILE_PATH), logger: silentLogger });
+const path = process.env.FILE_PATH;
+// Run by the parent test only: without FILE_PATH (e.g. picked up by a bare `node --test dir`) do nothing.
+if (path === undefined || path === '') process.exit(0);
+const storage = new FileStorage({ path, logger: silentLogger });
 const recordsPerWrite = Number(process.env.RECORDS ?? '50');
 const padding = 'x'.repeat(2000);
 let generation = Math.max(0, ...storage.load().map((record) => record.version));
