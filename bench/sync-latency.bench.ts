@@ -42,6 +42,8 @@ const CLIENT_THREADS = Math.max(1, os.cpus().length - 1);
 const warmupChanges = (clients: number): number => Math.max(10, Math.ceil(2000 / clients));
 const BASE_TIME = Date.UTC(2024, 0, 1);
 const FLAG_KEY = 'bench-flag';
+/** How long one change may take to reach every client before the run fails. */
+const CHANGE_TIMEOUT_MS = 30_000;
 
 type ClientKind = 'raw' | 'client';
 
@@ -314,7 +316,20 @@ async function measureFanOut(
   const sentAt = new Float64Array(totalChanges);
   const serverTimes: number[] = [];
   for (let change = 1; change < totalChanges; change++) {
-    const arrived = new Promise<void>((resolve) => waiters.set(change, resolve));
+    // A change that never arrives (a client that failed to apply it) fails the run instead of hanging it.
+    const arrived = new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(
+        () =>
+          reject(
+            new Error(`change ${change} did not reach all ${clients} clients within ${CHANGE_TIMEOUT_MS} ms`),
+          ),
+        CHANGE_TIMEOUT_MS,
+      );
+      waiters.set(change, () => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
     const before = process.hrtime.bigint();
     sentAt[change] = Number(before);
     server.change(change);
