@@ -1,4 +1,4 @@
-import type { JsonConversion } from './value-converters.js';
+import { JSON_FAILED, type JsonConversion } from './value-converters.js';
 
 /**
  * Evaluation outcomes: kinds use the node SDK's names, reasons the .NET wording (DESIGN §3, reference §4.7).
@@ -142,7 +142,7 @@ export class EvaluationRecord implements FlagEvaluation, CompiledVariation {
   }
 
   get asJson(): JsonConversion {
-    return this.conversions?.asJson ?? NOT_JSON;
+    return this.conversions?.asJson ?? JSON_FAILED;
   }
 
   toJSON(): object {
@@ -155,8 +155,6 @@ export class EvaluationRecord implements FlagEvaluation, CompiledVariation {
     };
   }
 }
-
-const NOT_JSON: JsonConversion = Object.freeze({ ok: false, value: undefined });
 
 /** Builds an evaluation (compile time, and for the rare error paths that cannot be shared). */
 export function makeEvaluation(

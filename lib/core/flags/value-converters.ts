@@ -10,7 +10,8 @@ export interface JsonConversion {
   readonly value: unknown;
 }
 
-const JSON_FAILED: JsonConversion = Object.freeze({ ok: false, value: undefined });
+/** The conversion of a text that is not JSON (shared). @internal */
+export const JSON_FAILED: JsonConversion = Object.freeze({ ok: false, value: undefined });
 const JSON_TRUE: JsonConversion = Object.freeze({ ok: true, value: true });
 const JSON_FALSE: JsonConversion = Object.freeze({ ok: true, value: false });
 
