@@ -13,6 +13,7 @@ import {
   type ValueKind,
   type VariationType,
 } from '../core/flags/index.js';
+import { evaluateLiveFlag } from '../core/flags/evaluate-flag.js';
 import { consoleLogger, type SwitchyardLogger } from '../core/logger.js';
 import type { StoredRecord } from '../core/store/flag-storage.interface.js';
 import { FlagStore, type StoreChanges } from '../core/store/flag-store.js';
@@ -506,12 +507,13 @@ export class FeatureFlagClient {
 
   private evaluateValue<T>(key: string, user: unknown, kind: ValueKind, defaultValue: T): T {
     const core = this.core;
-    if (core.plain) {
-      // The common case, kept small so that V8 inlines it into the caller: a flag, and nothing else to do.
+    // `=== true`: a pointer comparison, where a bare field test compiles to a full ToBoolean.
+    if (core.plain === true) {
+      // The common case, kept small so that V8 inlines it into the caller: a live flag, nothing else to do.
       const flag = core.store.flag(key);
       if (flag !== undefined) {
         return valueOf(
-          evaluateFlag(flag, key, user, core.store.segmentLookup, core.logger),
+          evaluateLiveFlag(flag, user, core.store.segmentLookup, core.logger),
           kind,
           defaultValue,
         );

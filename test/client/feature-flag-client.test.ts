@@ -135,6 +135,30 @@ describe('FeatureFlagClient: switches and flags side by side', () => {
     assert.deepEqual([detail.value, detail.reason], [true, 'switch active']);
   });
 
+  test('archived flags: typed variations give the default, a switch of that name answers instead', async () => {
+    const archived = { ...booleanFlag('retired', true), isArchived: true };
+    const client = offlineClient([archived, booleanFlag('live', true)]);
+    await client.waitForInitialization();
+    assert.equal(client.boolVariation('live', ann, false), true, 'the fast path serves a live flag');
+    assert.equal(client.boolVariation('retired', ann, false), false);
+    assert.equal(client.stringVariation('retired', ann, 'fallback'), 'fallback');
+    assert.deepEqual(
+      [
+        client.boolVariationDetail('retired', ann, false).kind,
+        client.boolVariationDetail('retired', ann, false).reason,
+      ],
+      ['FlagNotFound', 'flag not found'],
+    );
+    assert.equal(client.boolVariationDetail('retired', { key: '' }, false).reason, 'user not specified');
+    await client.register(new Switch('retired', { state: SwitchState.Global }));
+    assert.equal(
+      client.boolVariation('retired', ann, false),
+      true,
+      'the switch answers for the archived flag',
+    );
+    assert.equal(client.boolVariation('live', ann, false), true);
+  });
+
   test('namespaced views share flags, not switches', async () => {
     const client = offlineClient();
     const shop = client.namespaced('shop');

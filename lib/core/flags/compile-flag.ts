@@ -135,7 +135,6 @@ const ARCHIVED_BIT = 4;
 const ENABLED_BIT = 8;
 const TYPE_MASK = 3;
 const BITS_SHIFT = 4;
-const BITS_MASK = 15;
 // The version is split so that both halves are small integers (no boxed number per flag).
 const VERSION_LOW_SPAN = 2 ** 24;
 
@@ -165,10 +164,6 @@ class CompiledFlagRecord implements CompiledFlag {
     return this.versionHigh * VERSION_LOW_SPAN + (this.versionLowAndBits >> BITS_SHIFT);
   }
 
-  private get bits(): number {
-    return this.versionLowAndBits & BITS_MASK;
-  }
-
   get doc(): FeatBitFlag {
     if (this.storedDoc === undefined) {
       throw new TypeError(
@@ -180,16 +175,17 @@ class CompiledFlagRecord implements CompiledFlag {
     return this.storedDoc;
   }
 
+  // The bits are the low four of `versionLowAndBits`; each getter reads the field itself (one inlining level).
   get archived(): boolean {
-    return (this.bits & ARCHIVED_BIT) !== 0;
+    return (this.versionLowAndBits & ARCHIVED_BIT) !== 0;
   }
 
   get enabled(): boolean {
-    return (this.bits & ENABLED_BIT) !== 0;
+    return (this.versionLowAndBits & ENABLED_BIT) !== 0;
   }
 
   get variationType(): VariationType {
-    return VARIATION_TYPES[this.bits & TYPE_MASK];
+    return VARIATION_TYPES[this.versionLowAndBits & TYPE_MASK];
   }
 
   get variations(): readonly CompiledVariation[] {
@@ -430,7 +426,9 @@ export interface CompileFlagOptions {
  */
 export function compileFlag(doc: unknown, options: CompileFlagOptions = {}): CompiledFlag {
   const flag = validateFlagDocument(doc);
-  const key = flag.key;
+  // Interned: the store's map then finds a key written as a literal in the caller's code by pointer comparison
+  // instead of comparing characters (FindOrderedHashMapEntry was half of a plain evaluation).
+  const key = internString(flag.key);
   const exptIncludeAllTargets = flag.exptIncludeAllTargets !== false; // absent or null = true
 
   const variationTable: Array<string | ValueConversions> = [];

@@ -1,6 +1,7 @@
 import type { FeatBitSegment } from './flag.model.js';
 import { validateSegmentDocument, parseVersion } from './flag.schema.js';
 import { compileCondition, type CompiledCondition } from './condition-operators.js';
+import { internString } from './intern-string.js';
 
 /**
  * A segment ready for evaluation: key sets and compiled rules. Segments are referenced by `id`.
@@ -45,7 +46,7 @@ export function compileSegment(doc: unknown): CompiledSegment {
     ),
   );
   return Object.freeze({
-    id: segment.id,
+    id: internString(segment.id), // conditions hold interned ids: lookups compare pointers
     version: parseVersion(segment.updatedAt),
     archived: segment.isArchived === true,
     doc: segment,

@@ -288,6 +288,14 @@ function compareNumbers(opcode: number, value: string | number, conditionNumber:
   }
 }
 
+// Captured and called with `.call`: see the note in md5-dispatch.ts (V8 may stop inlining String methods).
+const {
+  includes: includesOf,
+  startsWith: startsWithOf,
+  endsWith: endsWithOf,
+  toLowerCase: toLowerCaseOf,
+} = String.prototype;
+
 /** String operators, on the user value as text. */
 function matchText(opcode: number, text: string, operand: unknown): MatchResult {
   switch (opcode) {
@@ -296,13 +304,13 @@ function matchText(opcode: number, text: string, operand: unknown): MatchResult 
     case OP_NOT_EQUAL:
       return text !== (operand as string) ? MATCH : NO_MATCH;
     case OP_CONTAINS:
-      return text.includes(operand as string) ? MATCH : NO_MATCH;
+      return includesOf.call(text, operand as string) ? MATCH : NO_MATCH;
     case OP_NOT_CONTAIN:
-      return text.includes(operand as string) ? NO_MATCH : MATCH;
+      return includesOf.call(text, operand as string) ? NO_MATCH : MATCH;
     case OP_STARTS_WITH:
-      return text.startsWith(operand as string) ? MATCH : NO_MATCH;
+      return startsWithOf.call(text, operand as string) ? MATCH : NO_MATCH;
     case OP_ENDS_WITH:
-      return text.endsWith(operand as string) ? MATCH : NO_MATCH;
+      return endsWithOf.call(text, operand as string) ? MATCH : NO_MATCH;
     case OP_MATCH_REGEX:
       return (operand as RegExp).test(text) ? MATCH : NO_MATCH;
     case OP_NOT_MATCH_REGEX:
@@ -332,7 +340,7 @@ function listIncludes(list: readonly string[], text: string): boolean {
 /** Case-insensitive comparison with a lower-case word, allocation-free for the usual lower-case input. */
 function isText(text: string, lowerWord: string): boolean {
   if (text.length !== lowerWord.length) return false;
-  return text === lowerWord || text.toLowerCase() === lowerWord;
+  return text === lowerWord || toLowerCaseOf.call(text) === lowerWord;
 }
 
 /**

@@ -49,10 +49,24 @@ export function evaluateFlag(
   segments: SegmentLookup,
   logger: SwitchyardLogger = consoleLogger,
 ): FlagEvaluation {
+  if (flag === undefined || flag.archived) return notLive(flag, flagKey, user);
+  return evaluateLiveFlag(flag, user, segments, logger);
+}
+
+/**
+ * {@link evaluateFlag} for a flag already known to be present and not archived (what `FlagStore.flag` returns):
+ * the client's hot path, which has just made that check, does not make it twice.
+ * @internal
+ */
+export function evaluateLiveFlag(
+  flag: CompiledFlag,
+  user: unknown,
+  segments: SegmentLookup,
+  logger: SwitchyardLogger,
+): FlagEvaluation {
   // Cold paths live in functions of their own: the less bytecode here, the more of it V8 inlines into callers.
   const key = userKeyOf(user);
-  if (key === undefined || isBlank(key)) return withoutUser(flag, flagKey);
-  if (flag === undefined || flag.archived) return flagNotFound(flagKey);
+  if (key === undefined || isBlank(key)) return withoutUser(flag, flag.key);
   const gate = flag.gate;
   const result =
     (gate === undefined ? undefined : gated(gate, key)) ??
@@ -60,6 +74,13 @@ export function evaluateFlag(
     serve(flag, flag.fallthrough, user as object, key, logger);
   if ((result as EvaluationRecord).isError) reportDangling(flag, result, logger);
   return result;
+}
+
+/** A missing or archived flag: `user not specified` when the user has no usable key (checked first), else not found. */
+function notLive(flag: CompiledFlag | undefined, flagKey: string, user: unknown): FlagEvaluation {
+  const key = userKeyOf(user);
+  if (key === undefined || isBlank(key)) return withoutUser(flag, flagKey);
+  return flagNotFound(flagKey);
 }
 
 /** A user without a usable key: `user not specified` (one shared evaluation per flag). */

@@ -4,6 +4,10 @@
  * text, "" rejected; json = `JSON.parse`; string = the raw text. Run once per variation, at compile time.
  */
 
+// Captured and called with `.call`: see the note in core/flags/md5-dispatch.ts (V8 may stop inlining them).
+const charCodeAtOf = String.prototype.charCodeAt;
+const toLowerCaseOf = String.prototype.toLowerCase;
+
 /** The result of a JSON conversion: `ok` false when the text is not JSON. @publicApi */
 export interface JsonConversion {
   readonly ok: boolean;
@@ -18,7 +22,7 @@ const JSON_FALSE: JsonConversion = Object.freeze({ ok: true, value: false });
 /** `true` / `false` for the texts true / false in any letter case; undefined otherwise. */
 export function toBooleanValue(text: string): boolean | undefined {
   if (text.length !== 4 && text.length !== 5) return undefined;
-  const lower = text.toLowerCase();
+  const lower = toLowerCaseOf.call(text);
   if (lower === 'true') return true;
   if (lower === 'false') return false;
   return undefined;
@@ -44,7 +48,7 @@ export function parseStrictNumber(text: string): number {
   if (end > 0 && end < 10) {
     let i = 0;
     let negative = false;
-    const first = text.charCodeAt(0);
+    const first = charCodeAtOf.call(text, 0);
     if (first === 0x2d || first === 0x2b) {
       negative = first === 0x2d;
       i = 1;
@@ -52,7 +56,7 @@ export function parseStrictNumber(text: string): number {
     if (i < end) {
       let value = 0;
       for (; i < end; i++) {
-        const code = text.charCodeAt(i);
+        const code = charCodeAtOf.call(text, i);
         if (code < 0x30 || code > 0x39) break;
         value = value * 10 + (code - 0x30);
       }
@@ -65,35 +69,35 @@ export function parseStrictNumber(text: string): number {
 function parseStrictNumberSlow(text: string): number {
   const end = text.length;
   let i = 0;
-  while (i < end && isAsciiSpace(text.charCodeAt(i))) i++;
+  while (i < end && isAsciiSpace(charCodeAtOf.call(text, i))) i++;
   let last = end;
-  while (last > i && isAsciiSpace(text.charCodeAt(last - 1))) last--;
+  while (last > i && isAsciiSpace(charCodeAtOf.call(text, last - 1))) last--;
   if (i === last) return NaN;
-  let code = text.charCodeAt(i);
+  let code = charCodeAtOf.call(text, i);
   if (code === 0x2b || code === 0x2d) i++; // + or -
   let digits = 0;
-  while (i < last && isDigit(text.charCodeAt(i))) {
+  while (i < last && isDigit(charCodeAtOf.call(text, i))) {
     i++;
     digits++;
   }
-  if (i < last && text.charCodeAt(i) === 0x2e) {
+  if (i < last && charCodeAtOf.call(text, i) === 0x2e) {
     i++;
-    while (i < last && isDigit(text.charCodeAt(i))) {
+    while (i < last && isDigit(charCodeAtOf.call(text, i))) {
       i++;
       digits++;
     }
   }
   if (digits === 0) return NaN;
   if (i < last) {
-    code = text.charCodeAt(i);
+    code = charCodeAtOf.call(text, i);
     if (code !== 0x65 && code !== 0x45) return NaN; // e or E
     i++;
     if (i < last) {
-      code = text.charCodeAt(i);
+      code = charCodeAtOf.call(text, i);
       if (code === 0x2b || code === 0x2d) i++;
     }
     let exponentDigits = 0;
-    while (i < last && isDigit(text.charCodeAt(i))) {
+    while (i < last && isDigit(charCodeAtOf.call(text, i))) {
       i++;
       exponentDigits++;
     }

@@ -121,6 +121,8 @@ test('archived flags are not found, also for targeted users', () => {
       ['FlagNotFound', 'flag not found', undefined],
     );
   }
+  // The user check still comes first, as for a live flag.
+  assert.equal(evaluateFlag(flag, 'gone', { key: ' ' }, noSegments).reason, 'user not specified');
 });
 
 test('users without a usable key: user not specified (checked before the flag lookup)', () => {
