@@ -11,6 +11,7 @@ import { BoundedPool } from './bounded-pool.js';
 import {
   EvalReasons,
   makeEvaluation,
+  type EvaluationRecord,
   malformedFlag,
   type CompiledVariation,
   type EvalKind,
@@ -112,6 +113,11 @@ export interface CompiledFlag {
   readonly variations: readonly CompiledVariation[];
 
   /** @internal */ readonly enabled: boolean;
+  /**
+   * @internal Every user with a key gets `fallthrough`, one evaluation (enabled, no targets, no rules, no split,
+   * not an error): the evaluator returns it after the user check.
+   */
+  readonly uniform: boolean;
   /** @internal Disabled or targeted users; undefined when neither applies (the common case). */
   readonly gate: FlagGate | undefined;
   /** @internal */ readonly rules: RuleTable;
@@ -133,8 +139,9 @@ interface FlagExtras {
 const VARIATION_TYPES: readonly VariationType[] = ['boolean', 'number', 'string', 'json'];
 const ARCHIVED_BIT = 4;
 const ENABLED_BIT = 8;
+const UNIFORM_BIT = 16;
 const TYPE_MASK = 3;
-const BITS_SHIFT = 4;
+const BITS_SHIFT = 5;
 // The version is split so that both halves are small integers (no boxed number per flag).
 const VERSION_LOW_SPAN = 2 ** 24;
 
@@ -147,7 +154,7 @@ class CompiledFlagRecord implements CompiledFlag {
     readonly key: string,
     /** floor(version / 2^24). */
     private readonly versionHigh: number,
-    /** (version mod 2^24) * 16 + the archived/enabled/type bits: a small integer, read with integer ops. */
+    /** (version mod 2^24) * 32 + the uniform/archived/enabled/type bits: a small integer, read with integer ops. */
     private readonly versionLowAndBits: number,
     /** Undefined when the store does not retain documents (`retainDocuments: false`). */
     private readonly storedDoc: FeatBitFlag | undefined,
@@ -182,6 +189,10 @@ class CompiledFlagRecord implements CompiledFlag {
 
   get enabled(): boolean {
     return (this.versionLowAndBits & ENABLED_BIT) !== 0;
+  }
+
+  get uniform(): boolean {
+    return (this.versionLowAndBits & UNIFORM_BIT) !== 0;
   }
 
   get variationType(): VariationType {
@@ -490,7 +501,14 @@ export function compileFlag(doc: unknown, options: CompileFlagOptions = {}): Com
     needs,
   );
 
+  const gate = off === undefined && targets === undefined ? undefined : Object.freeze({ off, targets });
+  const uniform =
+    gate === undefined &&
+    rules.length === 0 &&
+    (fallthrough as CompiledSplit).entries === undefined &&
+    !(fallthrough as EvaluationRecord).isError;
   const bits =
+    (uniform ? UNIFORM_BIT : 0) |
     VARIATION_TYPES.indexOf(flag.variationType) |
     (flag.isArchived === true ? ARCHIVED_BIT : 0) |
     (flag.isEnabled ? ENABLED_BIT : 0);
@@ -511,7 +529,7 @@ export function compileFlag(doc: unknown, options: CompileFlagOptions = {}): Com
     ((version - versionHigh * VERSION_LOW_SPAN) << BITS_SHIFT) | bits,
     options.retainDocument === false ? undefined : flag,
     Object.freeze(variationTable.slice()), // slice: an exact-size copy (push leaves spare capacity)
-    off === undefined && targets === undefined ? undefined : Object.freeze({ off, targets }),
+    gate,
     rules.length === 0 ? NO_RULES : rules.slice(),
     fallthrough,
     needs.dispatch ? hashPrefix(key) : undefined,

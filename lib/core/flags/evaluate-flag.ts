@@ -67,6 +67,8 @@ export function evaluateLiveFlag(
   // Cold paths live in functions of their own: the less bytecode here, the more of it V8 inlines into callers.
   const key = userKeyOf(user);
   if (key === undefined || isBlank(key)) return withoutUser(flag, flag.key);
+  // A flag on (or serving one variation) for everyone: decided at compile time, read from bits already loaded.
+  if (flag.uniform) return flag.fallthrough as FlagEvaluation;
   const gate = flag.gate;
   const result =
     (gate === undefined ? undefined : gated(gate, key)) ??

@@ -191,6 +191,32 @@ test('dangling variation ids are malformed at evaluation, not validation errors'
   );
 });
 
+test('a dangling fallthrough on a flag without targets or rules is malformed and logged, like any other', () => {
+  // The shape of a flag served alike to everyone: the evaluator's shortcut for it must not skip the error path.
+  const logger = new RecordingLogger();
+  const flag = compileFlag(
+    booleanFlag('dangling-fallthrough', {
+      fallthrough: {
+        dispatchKey: null,
+        includedInExpt: false,
+        variations: [{ id: 'vanished', rollout: [0, 1], exptRollout: 1 }],
+      },
+    }),
+  );
+  for (const key of ['u1', 'u2']) {
+    const evaluation = evaluateFlag(flag, flag.key, { key }, noSegments, logger);
+    assert.deepEqual([evaluation.kind, evaluation.reason], ['Error', 'malformed flag']);
+  }
+  assert.equal(logger.warnings.length, 1, 'logged once per flag version');
+  assert.match(logger.warnings[0], /fallthrough\.variations\[0\] refers to variation "vanished", which does not exist/);
+  const fine = compileFlag(booleanFlag('fine'));
+  assert.equal(
+    evaluateFlag(fine, 'fine', { key: 'u1' }, noSegments, logger).reason,
+    'fall through targets and rules',
+  );
+  assert.equal(evaluateFlag(fine, 'fine', { key: ' ' }, noSegments, logger).reason, 'user not specified');
+});
+
 test('a rollout that leaves the user out is malformed (no fall back to the default rule)', () => {
   const logger = new RecordingLogger();
   const doc = booleanFlag('gappy', {
