@@ -208,7 +208,10 @@ test('a dangling fallthrough on a flag without targets or rules is malformed and
     assert.deepEqual([evaluation.kind, evaluation.reason], ['Error', 'malformed flag']);
   }
   assert.equal(logger.warnings.length, 1, 'logged once per flag version');
-  assert.match(logger.warnings[0], /fallthrough\.variations\[0\] refers to variation "vanished", which does not exist/);
+  assert.match(
+    logger.warnings[0],
+    /fallthrough\.variations\[0\] refers to variation "vanished", which does not exist/,
+  );
   const fine = compileFlag(booleanFlag('fine'));
   assert.equal(
     evaluateFlag(fine, 'fine', { key: 'u1' }, noSegments, logger).reason,
