@@ -218,7 +218,8 @@ function buildCondition(raw: FeatBitCondition, path: string, allowSegments: bool
 
   const stringOpcode = Object.hasOwn(STRING_OPCODES, op) ? STRING_OPCODES[op] : undefined;
   if (stringOpcode === undefined) return NEVER_CONDITION; // unknown operator: false, not an error
-  return condition(stringOpcode, attributeReader(property), value);
+  // Interned: a user value written as a literal (or itself interned) then compares by pointer.
+  return condition(stringOpcode, attributeReader(property), internString(value));
 }
 
 /** The problem of the last BROKEN result (set just before returning it; read by the evaluator for its log). */

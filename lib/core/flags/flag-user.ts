@@ -121,11 +121,12 @@ export function attributeReader(property: string): AttributeReader {
 function generateReader(property: string): AttributeReader | undefined {
   const name = JSON.stringify(property);
   try {
-    // The common case, a string attribute, returns without a second call.
+    // The common cases, a string or number attribute, return without a second call.
     const factory = new Function(
       'customAttributeFrom',
       `return (user) => { const value = user[${name}]; ` +
-        `return typeof value === 'string' ? value : customAttributeFrom(value, user, ${name}); };`,
+        `return typeof value === 'string' || typeof value === 'number' ? value : ` +
+        `customAttributeFrom(value, user, ${name}); };`,
     );
     return (factory as (from: typeof customAttributeFrom) => AttributeReader)(customAttributeFrom);
   } catch {
