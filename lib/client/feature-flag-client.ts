@@ -13,6 +13,15 @@ import {
   type ValueKind,
   type VariationType,
 } from '../core/flags/index.js';
+import {
+  readBooleanValue,
+  readJsonValue,
+  readNumberValue,
+  readStringValue,
+  readValue,
+  valueReaderOf,
+  type ValueReader,
+} from '../core/flags/eval-detail.js';
 import { evaluateLiveFlag } from '../core/flags/evaluate-flag.js';
 import { consoleLogger, type SwitchyardLogger } from '../core/logger.js';
 import type { StoredRecord } from '../core/store/flag-storage.interface.js';
@@ -324,7 +333,8 @@ export class FeatureFlagClient {
 
   /** The flag's value for the user, typed like `defaultValue`; the default on any problem. */
   variation<T>(key: string, user: unknown, defaultValue: T): T {
-    return this.evaluateValue(key, user, valueKindOf(defaultValue), defaultValue);
+    const kind = valueKindOf(defaultValue);
+    return this.evaluateValue(key, user, kind, valueReaderOf(kind), defaultValue);
   }
 
   /** The value and why (the seed's FlagState): `{ value, kind, reason, variationId, sendToExperiment }`. */
@@ -333,7 +343,7 @@ export class FeatureFlagClient {
   }
 
   boolVariation(key: string, user: unknown, defaultValue: boolean): boolean {
-    return this.evaluateValue(key, user, 'boolean', defaultValue);
+    return this.evaluateValue(key, user, 'boolean', readBooleanValue, defaultValue);
   }
 
   boolVariationDetail(key: string, user: unknown, defaultValue: boolean): EvalDetail<boolean> {
@@ -341,7 +351,7 @@ export class FeatureFlagClient {
   }
 
   numberVariation(key: string, user: unknown, defaultValue: number): number {
-    return this.evaluateValue(key, user, 'number', defaultValue);
+    return this.evaluateValue(key, user, 'number', readNumberValue, defaultValue);
   }
 
   numberVariationDetail(key: string, user: unknown, defaultValue: number): EvalDetail<number> {
@@ -349,7 +359,7 @@ export class FeatureFlagClient {
   }
 
   stringVariation(key: string, user: unknown, defaultValue: string): string {
-    return this.evaluateValue(key, user, 'string', defaultValue);
+    return this.evaluateValue(key, user, 'string', readStringValue, defaultValue);
   }
 
   stringVariationDetail(key: string, user: unknown, defaultValue: string): EvalDetail<string> {
@@ -357,7 +367,7 @@ export class FeatureFlagClient {
   }
 
   jsonVariation<T = unknown>(key: string, user: unknown, defaultValue: T): T {
-    return this.evaluateValue(key, user, 'json', defaultValue);
+    return this.evaluateValue(key, user, 'json', readJsonValue, defaultValue);
   }
 
   jsonVariationDetail<T = unknown>(key: string, user: unknown, defaultValue: T): EvalDetail<T> {
@@ -505,18 +515,21 @@ export class FeatureFlagClient {
     return evaluation;
   }
 
-  private evaluateValue<T>(key: string, user: unknown, kind: ValueKind, defaultValue: T): T {
+  private evaluateValue<T>(
+    key: string,
+    user: unknown,
+    kind: ValueKind,
+    read: ValueReader,
+    defaultValue: T,
+  ): T {
     const core = this.core;
     // `=== true`: a pointer comparison, where a bare field test compiles to a full ToBoolean.
     if (core.plain === true) {
       // The common case, kept small so that V8 inlines it into the caller: a live flag, nothing else to do.
       const flag = core.store.flag(key);
       if (flag !== undefined) {
-        return valueOf(
-          evaluateLiveFlag(flag, user, core.store.segmentLookup, core.logger),
-          kind,
-          defaultValue,
-        );
+        const value = readValue(evaluateLiveFlag(flag, user, core.store.segmentLookup, core.logger), read);
+        return value === undefined ? defaultValue : (value as T);
       }
     }
     return this.evaluateValueInFull(key, user, kind, defaultValue);

@@ -113,11 +113,15 @@ function firstMatchingRule(
     for (let c = 0; c < conditions.length && matched === MATCH; c++) {
       matched = matchCondition(conditions[c], user, key, segments);
     }
-    if (matched === NO_MATCH) continue;
-    if (matched === BROKEN) return malformed(flag, lastBrokenProblem(), logger);
-    return serve(flag, rules[i + 1] as Outcome, user, key, logger);
+    if (matched === MATCH) return serve(flag, rules[i + 1] as Outcome, user, key, logger);
+    if (matched === BROKEN) return brokenRule(flag, logger);
   }
   return undefined;
+}
+
+/** The evaluation of a rule whose broken condition was reached (cold: kept out of the rule loop). */
+function brokenRule(flag: CompiledFlag, logger: SwitchyardLogger): FlagEvaluation {
+  return malformed(flag, lastBrokenProblem(), logger);
 }
 
 /** Logs, once per flag version, the dangling variation reference that produced this error evaluation. */

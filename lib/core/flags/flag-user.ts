@@ -149,11 +149,9 @@ function customizedPropertyOf(properties: readonly unknown[], property: string):
 
 /** True for a string that is empty or only whitespace (.NET `IsNullOrWhiteSpace`). */
 export function isBlank(text: string): boolean {
-  if (text.length === 0) return true;
+  // Fast exit for the usual key: a printable ASCII first character is never whitespace ("" gives NaN here).
   const first = charCodeAtOf.call(text, 0);
-  // Fast exit for the usual key: a printable ASCII first character is never whitespace.
-  if (first > 0x20 && first < 0x7f) return false;
-  return text.trim().length === 0;
+  return first > 0x20 && first < 0x7f ? false : text.trim().length === 0;
 }
 
 /**
