@@ -1,12 +1,5 @@
 import { consoleLogger, type SwitchyardLogger } from '../logger.js';
-import {
-  BROKEN,
-  lastBrokenProblem,
-  MATCH,
-  matchCondition,
-  NO_MATCH,
-  type MatchResult,
-} from './condition-operators.js';
+import { BROKEN, lastBrokenProblem, MATCH, matchCondition, type MatchResult } from './condition-operators.js';
 import {
   EXPT_ALWAYS,
   EXPT_NEVER,
