@@ -182,7 +182,7 @@ class CompiledFlagRecord implements CompiledFlag {
     return this.storedDoc;
   }
 
-  // The bits are the low four of `versionLowAndBits`; each getter reads the field itself (one inlining level).
+  // The bits are the low five of `versionLowAndBits`; each getter reads the field itself (one inlining level).
   get archived(): boolean {
     return (this.versionLowAndBits & ARCHIVED_BIT) !== 0;
   }

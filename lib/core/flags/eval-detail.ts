@@ -210,16 +210,22 @@ export const readJsonValue: ValueReader = (variation) => {
   return json.ok ? json.value : undefined;
 };
 
-const VALUE_READERS: Readonly<Record<ValueKind, ValueReader>> = {
-  string: readStringValue,
-  boolean: readBooleanValue,
-  number: readNumberValue,
-  json: readJsonValue,
-};
+const readNothing: ValueReader = () => undefined;
 
-/** The reader of `kind`. @internal */
+/** The reader of `kind` (a kind this version does not know reads nothing: the caller gets its default). @internal */
 export function valueReaderOf(kind: ValueKind): ValueReader {
-  return VALUE_READERS[kind];
+  switch (kind) {
+    case 'string':
+      return readStringValue;
+    case 'boolean':
+      return readBooleanValue;
+    case 'number':
+      return readNumberValue;
+    case 'json':
+      return readJsonValue;
+    default:
+      return readNothing;
+  }
 }
 
 /** The served variation's value read by `read`; undefined for an error kind or a value that does not convert. @internal */
@@ -248,7 +254,7 @@ export function toDetail<T>(evaluation: FlagEvaluation, kind: ValueKind, default
       sendToExperiment: false,
     };
   }
-  const value = VALUE_READERS[kind](variation);
+  const value = valueReaderOf(kind)(variation);
   if (value === undefined) {
     return {
       flagKey,
@@ -274,6 +280,6 @@ export function toDetail<T>(evaluation: FlagEvaluation, kind: ValueKind, default
  * @publicApi
  */
 export function valueOf<T>(evaluation: FlagEvaluation, kind: ValueKind, defaultValue: T): T {
-  const value = readValue(evaluation, VALUE_READERS[kind]);
+  const value = readValue(evaluation, valueReaderOf(kind));
   return value === undefined ? defaultValue : (value as T);
 }

@@ -5,8 +5,10 @@ import {
   compileFlag,
   evaluateFlag,
   toDetail,
+  valueOf,
   type FeatBitFlag,
   type FlagEvaluation,
+  type ValueKind,
 } from '../../../lib/core/flags/index.js';
 import { booleanFlag, cryptoHash, noSegments, RecordingLogger, ruleOf } from './flag-test-helpers.js';
 
@@ -77,6 +79,14 @@ test('every reason and kind, with the .NET wording', () => {
   assert.equal(evaluateFlag(undefined, 'nope', { key: 'u' }, noSegments).flagKey, 'nope');
   const wrongType = toDetail(evaluateFlag(flag, 'reasons', { key: 'u' }, noSegments), 'number', 7);
   assert.deepEqual([wrongType.kind, wrongType.reason, wrongType.value], ['WrongType', 'type mismatch', 7]);
+  // A kind this version does not know (a JavaScript caller, or a name inherited from Object.prototype): the default.
+  const served = evaluateFlag(flag, 'reasons', { key: 'u' }, noSegments);
+  for (const kind of ['date', 'toString']) {
+    const detail = toDetail(served, kind as ValueKind, 'fallback');
+    assert.deepEqual([detail.kind, detail.value], ['WrongType', 'fallback'], kind);
+    assert.equal(valueOf(served, kind as ValueKind, 'fallback'), 'fallback', kind);
+  }
+  assert.equal(valueOf(served, 'string', 'fallback'), 'A');
 });
 
 test('order: disabled beats targets, targets beat rules, the first matching rule wins', () => {
