@@ -5,7 +5,8 @@ import {
   compileCondition,
   conditionKey,
   isBroken,
-  type CompiledCondition,
+  ruleConditions,
+  type RuleConditions,
 } from './condition-operators.js';
 import { BoundedPool } from './bounded-pool.js';
 import {
@@ -84,7 +85,7 @@ export type Outcome = FlagEvaluation | CompiledSplit;
  * The rules, flattened to save an object per rule: the conditions of rule `i` at `[2 * i]`, what it serves at
  * `[2 * i + 1]`. @internal
  */
-export type RuleTable = ReadonlyArray<readonly CompiledCondition[] | Outcome>;
+export type RuleTable = ReadonlyArray<RuleConditions | Outcome>;
 
 /** What is served before the rules: the disabled variation, or individual targets. @internal */
 export interface FlagGate {
@@ -277,25 +278,26 @@ class CompiledVariationRecord implements CompiledVariation {
   }
 }
 
-const conditionListPool = new BoundedPool<readonly CompiledCondition[]>(1024, 512);
+const conditionListPool = new BoundedPool<RuleConditions>(1024, 512);
 
-/** A rule's compiled conditions; identical lists are shared between flags (unless one is broken). */
 function compileConditions(
   raw: readonly FeatBitCondition[],
   ruleIndex: number,
   segmentIds: Set<string>,
-): readonly CompiledCondition[] {
-  const make = (): readonly CompiledCondition[] =>
-    raw.map((condition, c) =>
-      compileCondition(condition, `rules[${ruleIndex}].conditions[${c}]`, true, undefined),
+): RuleConditions {
+  const make = (): RuleConditions =>
+    ruleConditions(
+      raw.map((condition, c) =>
+        compileCondition(condition, `rules[${ruleIndex}].conditions[${c}]`, true, undefined),
+      ),
     );
-  const list = conditionListPool.get(
+  const rule = conditionListPool.get(
     raw.map((condition) => conditionKey(condition, true)).join('\u0001'),
     make,
-    (built) => built.every((condition) => !isBroken(condition)),
+    (built) => built.list.every((condition) => !isBroken(condition)),
   );
-  for (const condition of list) collectSegmentIds(condition, segmentIds);
-  return list;
+  for (const condition of rule.list) collectSegmentIds(condition, segmentIds);
+  return rule;
 }
 
 /** A variation while its flag compiles: its id and its shared conversions. */
@@ -472,7 +474,7 @@ export function compileFlag(doc: unknown, options: CompileFlagOptions = {}): Com
 
   const needs: HashNeeds = { dispatch: false, expt: false };
   const segmentIds = new Set<string>();
-  const rules: Array<readonly CompiledCondition[] | Outcome> = [];
+  const rules: Array<RuleConditions | Outcome> = [];
   (flag.rules ?? []).forEach((rule, r) => {
     rules.push(
       compileConditions(rule.conditions, r, segmentIds),

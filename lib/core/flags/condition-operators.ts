@@ -1,5 +1,11 @@
 import type { FeatBitCondition } from './flag.model.js';
-import { attributeReader, isBlank, type AttributeReader } from './flag-user.js';
+import {
+  attributeReader,
+  customAttributeFrom,
+  generatedReaderProperty,
+  isBlank,
+  type AttributeReader,
+} from './flag-user.js';
 import { internString } from './intern-string.js';
 import { BoundedPool } from './bounded-pool.js';
 import { parseStrictNumber } from './value-converters.js';
@@ -395,4 +401,108 @@ export function inSegment(
     if (result !== NO_MATCH) return result;
   }
   return NO_MATCH;
+}
+
+/** Tests all of a rule's conditions (AND, in order); same results as {@link matchAll}. @internal */
+export type RuleTest = (
+  conditions: readonly CompiledCondition[],
+  user: object,
+  key: string,
+  segments: SegmentLookup,
+) => MatchResult;
+
+/** A rule's conditions and the test that applies them. @internal */
+export interface RuleConditions {
+  readonly list: readonly CompiledCondition[];
+  readonly test: RuleTest;
+}
+
+/** Rule tests are shared per shape (operators and attributes, not values); past this many, rules use matchAll. */
+const MAX_RULE_TESTS = 1024;
+const ruleTests = new Map<string, RuleTest>();
+let ruleCodeAllowed = true;
+
+/**
+ * Pairs a rule's conditions with their test. Why a generated test: applying conditions one by one costs two
+ * calls each (the matcher, then the attribute reader, a call whose target varies per condition); a function
+ * written for the rule's shape — `country IsOneOf`, `plan Equal`, `age BiggerThan` — reads each attribute with a
+ * constant property name and compares in line, one call per rule. Only custom attributes under `Equal`,
+ * `IsOneOf` (short lists) and the numeric operators are written in line; any other condition in the rule is
+ * applied by {@link matchCondition} from the same function. Property names reach the code only as JSON string
+ * literals; where code generation is disallowed, rules use {@link matchAll}.
+ * @internal
+ */
+export function ruleConditions(list: readonly CompiledCondition[]): RuleConditions {
+  return { list, test: ruleTestOf(list) };
+}
+
+function ruleTestOf(list: readonly CompiledCondition[]): RuleTest {
+  const steps = list.map(ruleStep);
+  if (steps.every((step) => step.inline === false)) return matchAll;
+  const shape = steps.map((step) => step.shape).join('\u0001');
+  const known = ruleTests.get(shape);
+  if (known !== undefined) return known;
+  if (!ruleCodeAllowed || ruleTests.size >= MAX_RULE_TESTS) return matchAll;
+  const generated = generateRuleTest(steps.map((step) => step.code));
+  if (generated === undefined) return matchAll;
+  ruleTests.set(shape, generated);
+  return generated;
+}
+
+interface RuleStep {
+  readonly inline: boolean;
+  /** What the code depends on: the opcode and the attribute, never the condition value. */
+  readonly shape: string;
+  readonly code: string;
+}
+
+function ruleStep(c: CompiledCondition, i: number): RuleStep {
+  const property = generatedReaderProperty(c.read);
+  const opcode = c.opcode;
+  const inlined =
+    property !== undefined &&
+    (opcode === OP_EQUAL ||
+      opcode === OP_IS_ONE_OF_LIST ||
+      (opcode >= OP_BIGGER_THAN && opcode <= OP_LESS_EQUAL_THAN));
+  if (!inlined) {
+    return {
+      inline: false,
+      shape: '*',
+      code: `r = match(c[${i}], user, key, segments); if (r !== ${MATCH}) return r;`,
+    };
+  }
+  const name = JSON.stringify(property);
+  // The reads and the missing-attribute rule of matchCondition and of the generated AttributeReader.
+  const read =
+    `v = user[${name}]; if (typeof v !== 'string' && typeof v !== 'number') ` +
+    `{ v = from(v, user, ${name}); if (v === undefined) return ${NO_MATCH}; }`;
+  const text = `(typeof v === 'string' ? v : String(v))`;
+  const test =
+    opcode === OP_EQUAL
+      ? `if (${text} !== c[${i}].operand) return ${NO_MATCH};`
+      : opcode === OP_IS_ONE_OF_LIST
+        ? `if (!inList(c[${i}].operand, ${text})) return ${NO_MATCH};`
+        : `if (compare(${opcode}, v, c[${i}].operand) !== ${MATCH}) return ${NO_MATCH};`;
+  return { inline: true, shape: `${opcode}:${name}`, code: `${read} ${test}` };
+}
+
+function generateRuleTest(steps: readonly string[]): RuleTest | undefined {
+  try {
+    const factory = new Function(
+      'from',
+      'compare',
+      'inList',
+      'match',
+      `return (c, user, key, segments) => { let v; let r; ${steps.join(' ')} return ${MATCH}; };`,
+    ) as (
+      from: typeof customAttributeFrom,
+      compare: typeof compareNumbers,
+      inList: typeof listIncludes,
+      match: typeof matchCondition,
+    ) => RuleTest;
+    return factory(customAttributeFrom, compareNumbers, listIncludes, matchCondition);
+  } catch {
+    ruleCodeAllowed = false; // e.g. node --disallow-code-generation-from-strings
+    return undefined;
+  }
 }

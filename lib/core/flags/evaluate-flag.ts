@@ -1,5 +1,5 @@
 import { consoleLogger, type SwitchyardLogger } from '../logger.js';
-import { BROKEN, lastBrokenProblem, MATCH, matchCondition, type MatchResult } from './condition-operators.js';
+import { BROKEN, lastBrokenProblem, MATCH, type RuleConditions } from './condition-operators.js';
 import {
   EXPT_ALWAYS,
   EXPT_NEVER,
@@ -9,7 +9,6 @@ import {
   type Outcome,
 } from './compile-flag.js';
 import type { SegmentLookup } from './compile-segment.js';
-import type { CompiledCondition } from './condition-operators.js';
 import {
   type EvaluationRecord,
   flagNotFound,
@@ -100,12 +99,9 @@ function firstMatchingRule(
 ): FlagEvaluation | undefined {
   const rules = flag.rules;
   for (let i = 0; i < rules.length; i += 2) {
-    const conditions = rules[i] as readonly CompiledCondition[];
     // All conditions must hold (AND, in order; a broken one ends the evaluation when reached).
-    let matched: MatchResult = MATCH;
-    for (let c = 0; c < conditions.length && matched === MATCH; c++) {
-      matched = matchCondition(conditions[c], user, key, segments);
-    }
+    const rule = rules[i] as RuleConditions;
+    const matched = rule.test(rule.list, user, key, segments);
     if (matched === MATCH) return serve(flag, rules[i + 1] as Outcome, user, key, logger);
     if (matched === BROKEN) return brokenRule(flag, logger);
   }

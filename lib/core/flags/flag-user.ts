@@ -95,7 +95,14 @@ const readName: AttributeReader = (user) => userNameOf(user);
 /** Readers are shared per property name; past this many names, new ones fall back to a keyed read. */
 const MAX_GENERATED_READERS = 1024;
 const readers = new Map<string, AttributeReader>();
+/** The custom attribute each generated reader reads (rule tests inline those reads). */
+const readerProperties = new WeakMap<AttributeReader, string>();
 let codeGenerationAllowed = true;
+
+/** The custom attribute `reader` reads directly, when it is a generated reader; undefined otherwise. @internal */
+export function generatedReaderProperty(reader: AttributeReader): string | undefined {
+  return readerProperties.get(reader);
+}
 
 /**
  * The reader of `property` (see {@link AttributeReader}). Why generated code: `user[name]` with a name that
@@ -115,6 +122,7 @@ export function attributeReader(property: string): AttributeReader {
     codeGenerationAllowed && readers.size < MAX_GENERATED_READERS ? generateReader(property) : undefined;
   if (reader === undefined) return (user) => customAttributeOf(user, property);
   readers.set(property, reader);
+  readerProperties.set(reader, property);
   return reader;
 }
 

@@ -1,0 +1,159 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import {
+  BROKEN,
+  compileCondition,
+  MATCH,
+  matchAll,
+  NO_MATCH,
+  ruleConditions,
+  type CompiledCondition,
+} from '../../../lib/core/flags/condition-operators.js';
+import {
+  compileSegment,
+  type CompiledSegment,
+  type FeatBitCondition,
+} from '../../../lib/core/flags/index.js';
+import { lookupOf, segmentDoc } from './flag-test-helpers.js';
+
+/**
+ * A rule's generated test (one function per rule shape, attributes read and compared in line) must answer
+ * exactly as applying its conditions one by one (`matchAll`) does, for every operator, attribute kind and user
+ * shape: missing attributes, numbers, booleans, objects, `customizedProperties`, `keyId` users, broken and
+ * segment conditions mixed in.
+ */
+
+/** Deterministic PRNG (mulberry32): the same cases on every run. */
+function random(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const PROPERTIES = ['country', 'plan', 'age', 'score', 'name', 'keyId', 'toString', 'we"ird\\prop\u2028x'];
+const OPS = [
+  'Equal',
+  'NotEqual',
+  'IsOneOf',
+  'NotOneOf',
+  'BiggerThan',
+  'BiggerEqualThan',
+  'LessThan',
+  'LessEqualThan',
+  'StartsWith',
+  'Contains',
+  'MatchRegex',
+  'IsTrue',
+  'NoSuchOperator',
+];
+const TEXTS = ['FR', 'DE', 'pro', 'free', '30', '18.5', '-2', 'abc', 'true', 'TRUE', '', ' 7 '];
+const USER_VALUES: readonly unknown[] = [
+  'FR',
+  'pro',
+  '30',
+  '18.5',
+  'abc',
+  '',
+  'true',
+  42,
+  18.5,
+  -2,
+  0,
+  true,
+  false,
+];
+
+function pick<T>(next: () => number, items: readonly T[]): T {
+  return items[Math.floor(next() * items.length)];
+}
+
+function conditionValue(next: () => number, op: string): string {
+  if (op === 'IsOneOf' || op === 'NotOneOf') {
+    const size = next() < 0.2 ? 12 : 1 + Math.floor(next() * 4); // > 8 items compile to a Set
+    return JSON.stringify(Array.from({ length: size }, () => pick(next, TEXTS)));
+  }
+  if (op === 'MatchRegex') return pick(next, ['^F', 'o$', '\\d+', 'a|b']);
+  return pick(next, TEXTS);
+}
+
+function randomCondition(next: () => number): FeatBitCondition {
+  const roll = next();
+  if (roll < 0.05) return { property: 'User is in segment', op: null, value: '["seg-vip"]' };
+  if (roll < 0.08) return { property: 'country', op: 'IsOneOf', value: 'FR,DE' }; // broken: not JSON
+  const op = pick(next, OPS);
+  return { property: pick(next, PROPERTIES), op, value: conditionValue(next, op) };
+}
+
+function randomUser(next: () => number, index: number): object {
+  const wire = next() < 0.3;
+  const attributes: Record<string, unknown> = {};
+  const customized: Array<{ name: string; value: unknown }> = [];
+  for (const property of PROPERTIES) {
+    if (property === 'keyId' || next() < 0.35) continue; // missing
+    const value = next() < 0.1 ? pick(next, [null, { nested: 1 }, ['FR']]) : pick(next, USER_VALUES);
+    if (wire || next() < 0.15) customized.push({ name: property, value });
+    else attributes[property] = value;
+  }
+  const key = next() < 0.1 ? 'vip' : `user-${index}`;
+  return wire
+    ? { keyId: key, name: attributes.name, customizedProperties: customized }
+    : { key, ...attributes, ...(customized.length > 0 ? { customizedProperties: customized } : {}) };
+}
+
+test('generated rule tests answer exactly as conditions applied one by one', () => {
+  const next = random(20261122);
+  const vip: CompiledSegment = compileSegment(segmentDoc('seg-vip', { included: ['vip'] }));
+  const segments = lookupOf([vip]);
+  const users = Array.from({ length: 40 }, (_, i) => randomUser(next, i));
+  let generated = 0;
+  let plain = 0;
+  const seen = { [MATCH]: 0, [NO_MATCH]: 0, [BROKEN]: 0 };
+  for (let r = 0; r < 1500; r++) {
+    const raw = Array.from({ length: 1 + Math.floor(next() * 4) }, () => randomCondition(next));
+    const list: CompiledCondition[] = raw.map((condition, c) =>
+      compileCondition(condition, `rules[${r}].conditions[${c}]`, true, undefined),
+    );
+    const rule = ruleConditions(list);
+    if (rule.test === matchAll) plain++;
+    else generated++;
+    for (const user of users) {
+      const key = 'key' in user ? (user.key as string) : (user as { keyId: string }).keyId;
+      const expected = matchAll(list, user, key, segments);
+      const actual = rule.test(rule.list, user, key, segments);
+      assert.equal(actual, expected, `${JSON.stringify(raw)} for ${JSON.stringify(user)}`);
+      seen[expected]++;
+    }
+  }
+  // The comparison covered both kinds of rule and every outcome.
+  assert.ok(generated > 500 && plain > 50, `generated ${generated}, applied one by one ${plain}`);
+  assert.ok(seen[MATCH] > 1000 && seen[NO_MATCH] > 1000 && seen[BROKEN] > 100, JSON.stringify(seen));
+});
+
+test('attribute names reach the generated code only as string literals', () => {
+  const hostile = [
+    `"]; globalThis.injected = true; //`,
+    "'); globalThis.injected = true; ('",
+    '`${globalThis.injected = true}`',
+    '\\", \\u2028 \u2029 \n',
+  ];
+  for (const property of hostile) {
+    const rule = ruleConditions([
+      compileCondition({ property, op: 'Equal', value: 'yes' }, 'rules[0].conditions[0]', true, undefined),
+      compileCondition({ property, op: 'BiggerThan', value: '1' }, 'rules[0].conditions[1]', true, undefined),
+    ]);
+    assert.notEqual(rule.test, matchAll, 'an Equal rule on a custom attribute gets a generated test');
+    const lookup = (): undefined => undefined;
+    assert.equal(rule.test(rule.list, { key: 'u', [property]: 'yes' }, 'u', lookup), NO_MATCH); // "yes" is not > 1
+    const numeric = ruleConditions([
+      compileCondition({ property, op: 'BiggerThan', value: '1' }, 'rules[0].conditions[0]', true, undefined),
+    ]);
+    assert.equal(numeric.test(numeric.list, { key: 'u', [property]: 5 }, 'u', lookup), MATCH, property);
+    assert.equal(numeric.test(numeric.list, { key: 'u' }, 'u', lookup), NO_MATCH, property);
+  }
+  assert.equal((globalThis as { injected?: boolean }).injected, undefined);
+});
