@@ -13,7 +13,8 @@ import type { CompiledSegment, SegmentLookup } from './compile-segment.js';
 
 /**
  * Condition operators (reference §4.3) and segment membership (§4.4), compiled once per condition into one
- * monomorphic record and applied by a single `switch`, without allocation.
+ * monomorphic record and applied by a single `switch`, without allocation. A flag rule applies its conditions
+ * through a test written for its shape (see {@link ruleConditions}), which answers exactly as that `switch`.
  *
  * Rules applied (current upstream, DESIGN §3):
  * - a missing custom attribute matches no operator, negated and unknown ones included; a present "" compares

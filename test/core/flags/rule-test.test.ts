@@ -14,6 +14,7 @@ import {
   type CompiledSegment,
   type FeatBitCondition,
 } from '../../../lib/core/flags/index.js';
+import { seededRandom } from '../../support/seeded-random.js';
 import { lookupOf, segmentDoc } from './flag-test-helpers.js';
 
 /**
@@ -22,18 +23,6 @@ import { lookupOf, segmentDoc } from './flag-test-helpers.js';
  * shape: missing attributes, numbers, booleans, objects, `customizedProperties`, `keyId` users, broken and
  * segment conditions mixed in.
  */
-
-/** Deterministic PRNG (mulberry32): the same cases on every run. */
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const PROPERTIES = ['country', 'plan', 'age', 'score', 'name', 'keyId', 'toString', 'we"ird\\prop\u2028x'];
 const OPS = [
@@ -106,7 +95,7 @@ function randomUser(next: () => number, index: number): object {
 }
 
 test('generated rule tests answer exactly as conditions applied one by one', () => {
-  const next = random(20261122);
+  const next = seededRandom(20261122);
   const vip: CompiledSegment = compileSegment(segmentDoc('seg-vip', { included: ['vip'] }));
   const segments = lookupOf([vip]);
   const users = Array.from({ length: 40 }, (_, i) => randomUser(next, i));
