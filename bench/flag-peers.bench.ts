@@ -22,6 +22,7 @@ import { spawnSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { do_not_optimize, measure } from 'mitata';
+import { median } from './bench-util.js';
 import { evaluateFlag, silentLogger, valueOf } from '../lib/index.js';
 import { featbitPeer, featbitUser } from './peers/featbit.js';
 import {
@@ -219,8 +220,6 @@ const WARM_UP_MS = 100;
 /** Rounds per row, each at least this much CPU time; the row reports the median round. */
 const ROUNDS = 5;
 const ROUND_CPU_TIME_NS = 200e6;
-
-const median = (values: readonly number[]): number => [...values].sort((a, b) => a - b)[values.length >> 1];
 
 /**
  * Times `measured` (a function written out at the call, so its call sites are its own) in {@link ROUNDS} rounds

@@ -41,7 +41,7 @@ import { FeatureFlagClient } from '../lib/client/feature-flag-client.js';
 import { silentLogger } from '../lib/core/logger.js';
 import { Switch, SwitchState } from '../lib/core/index.js';
 import { FeatureFlagModule, FlagInputs, SwitchActive, SwitchActiveGuard } from '../lib/nest/index.js';
-import { printTimings, time } from './bench-util.js';
+import { median, printTimings, time } from './bench-util.js';
 
 const ROUNDS = 20;
 const ROUND_SECONDS = 0.25; // 20 rounds per scenario: ~5 s each
@@ -193,12 +193,6 @@ const perSecond = (s: Scenario): number =>
 const latency = (s: Scenario): number => s.rounds.reduce((sum, r) => sum + r.latencyMs, 0) / s.rounds.length;
 const cpuPerRequest = (s: Scenario): number =>
   s.rounds.reduce((sum, r) => sum + r.cpuMicros, 0) / s.rounds.reduce((sum, r) => sum + r.requests, 0);
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-}
 
 /** The median over rounds of `s` against the baseline's round run next to it: robust to bursts of load. */
 function roundRatio(s: Scenario, baseline: Scenario, of: (r: Round) => number): number {
