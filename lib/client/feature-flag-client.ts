@@ -27,6 +27,7 @@ import { consoleLogger, type SwitchyardLogger } from '../core/logger.js';
 import type { StoredRecord } from '../core/store/flag-storage.interface.js';
 import { FlagStore, type StoreChanges } from '../core/store/flag-store.js';
 import type { StorePersistence } from '../core/store/store-persistence.js';
+import type { StoreWriter } from '../core/store/store-writer.js';
 import { ArgumentRegistry } from '../core/switches/argument.js';
 import { exclusive, Manager } from '../core/switches/manager.js';
 import type { Switch } from '../core/switches/switch.js';
@@ -324,6 +325,14 @@ export class FeatureFlagClient {
     return this.core.store;
   }
 
+  /**
+   * The write path: create, update and archive flags and segments, store switches — validated, versioned,
+   * optionally conditional, durable in the storage before it resolves, audited ("Managing flags" in the README).
+   */
+  get writer(): StoreWriter {
+    return this.manager.writer;
+  }
+
   /** The per-request input scope (global inputs of Gutter). */
   get inputScope(): InputScope {
     return this.manager.inputScope;
@@ -469,6 +478,7 @@ export class FeatureFlagClient {
     await this.core.dataSource?.close();
     await this.core.insights.close();
     const persistence = this.manager.persistence;
+    this.manager.writer.close();
     if (persistence) {
       persistence.close();
       await persistence.storage.close?.();

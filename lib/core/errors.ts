@@ -70,6 +70,34 @@ export class NoInputScopeError extends SwitchyardError {
   }
 }
 
+/** A write named a flag, segment or switch that does not exist (or is archived). @publicApi */
+export class RecordNotFoundError extends SwitchyardError {
+  constructor(
+    readonly recordKind: 'flag' | 'segment' | 'switch',
+    readonly recordKey: string,
+  ) {
+    super(
+      `No ${recordKind} '${recordKey}' exists (or it is archived). ` +
+        `Create it first${recordKind === 'switch' ? '' : ', or check the key'}.`,
+    );
+  }
+}
+
+/**
+ * A write was refused before anything was written: the record is not acceptable as a whole, e.g. it references a
+ * variation or segment that does not exist, or it would archive a segment that live flags still use. `field`
+ * names the field path (`rules[0].conditions[1].value`). @publicApi
+ */
+export class InvalidWriteError extends SwitchyardError {
+  constructor(
+    message: string,
+    readonly recordKey: string | undefined,
+    readonly field: string | undefined,
+  ) {
+    super(message);
+  }
+}
+
 /** A storage backend failed to read or write. Nothing half-written remains when this is thrown. @publicApi */
 export class StorageError extends SwitchyardError {}
 

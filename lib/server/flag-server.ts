@@ -2,6 +2,7 @@ import { timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { FlagStorage } from '../core/store/flag-storage.interface.js';
 import { StorePersistence } from '../core/store/store-persistence.js';
+import { StoreWriter } from '../core/store/store-writer.js';
 import { InsightCollector, type InsightReceiver } from '../events/insight-collector.js';
 import { createInsightEndpoint, type InsightEndpoint } from '../events/insight-endpoint.js';
 import type { Duplex } from 'node:stream';
@@ -117,6 +118,11 @@ export class FlagServer {
   readonly insights: InsightReceiver | undefined;
   /** The insight endpoint, to mount on another HTTP server (`app.use(server.insightEndpoint)` in Nest). */
   readonly insightEndpoint: InsightEndpoint | undefined;
+  /**
+   * The write path over this server's store and storage: a write is durable in the storage, then pushed to every
+   * synced SDK (and, through the storage, to every other server and client on it).
+   */
+  readonly writer: StoreWriter;
   private readonly persistence: StorePersistence | undefined;
   private readonly logger: SwitchyardLogger;
   private readonly secrets: readonly Buffer[];
@@ -146,6 +152,7 @@ export class FlagServer {
     this.persistence = options.storage
       ? new StorePersistence(this.flagStore, options.storage, this.logger)
       : undefined;
+    this.writer = new StoreWriter(this.flagStore, this.persistence, this.logger);
     this.insights =
       options.insights === false
         ? undefined

@@ -1,4 +1,5 @@
 import type { Observable } from 'rxjs';
+import type { AuditEntry, AuditQuery } from './audit-entry.js';
 
 /** The three kinds of record in one store (DESIGN §2). @publicApi */
 export type RecordKind = 'flag' | 'segment' | 'switch';
@@ -28,6 +29,11 @@ export interface StorageWrite extends StoredRecord {
 /** A set of writes applied together, atomically. @publicApi */
 export interface StorageBatch {
   readonly upserts: readonly StorageWrite[];
+  /**
+   * The audit entries of this batch. A storage that keeps an audit log (`readAudit`) stores them with the batch,
+   * all or nothing, and hands them on in `changes$` so that other instances see who changed what.
+   */
+  readonly audit?: readonly AuditEntry[];
 }
 
 /**
@@ -43,6 +49,11 @@ export interface FlagStorage {
   write(batch: StorageBatch): void | Promise<void>;
   /** Batches written by other processes (or other storage instances), for stores shared between instances. */
   readonly changes$?: Observable<StorageBatch>;
+  /**
+   * The newest audit entries first (bounded: each storage keeps the last N). Storages without an audit log leave
+   * this out; the writer then keeps a bounded log in memory.
+   */
+  readAudit?(query?: AuditQuery): readonly AuditEntry[] | Promise<readonly AuditEntry[]>;
   /** Releases connections and timers. */
   close?(): void | Promise<void>;
 }

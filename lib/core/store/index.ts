@@ -11,3 +11,6 @@ export {
   type StoreSnapshot,
 } from './flag-store.js';
 export * from './store-persistence.js';
+export * from './audit-entry.js';
+export * from './store-writer.js';
+export { checkFlagForWrite, checkSegmentForWrite, MAX_DOCUMENT_BYTES } from './write-validation.js';

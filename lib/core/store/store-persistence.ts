@@ -1,8 +1,10 @@
-import type { Subscription } from 'rxjs';
+import { Subject, type Subscription } from 'rxjs';
 import { StorageError } from '../errors.js';
 import type { SwitchyardLogger } from '../logger.js';
-import type { FlagStorage, StorageWrite, StoredRecord } from './flag-storage.interface.js';
+import type { AuditEntry } from './audit-entry.js';
+import type { FlagStorage, StorageBatch, StorageWrite, StoredRecord } from './flag-storage.interface.js';
 import type { ApplyResult, FlagStore } from './flag-store.js';
+import { writtenBy } from './memory.storage.js';
 
 /**
  * Connects a store to a storage: loads the records, applies what other processes write (the storage's
@@ -12,8 +14,12 @@ import type { ApplyResult, FlagStore } from './flag-store.js';
 export class StorePersistence {
   /** Settles when the first load has been applied (at once for synchronous storages). */
   readonly loaded: Promise<ApplyResult | undefined>;
+  /** Audit entries of the writes other instances made (from the storage's `changes$`). */
+  readonly remoteAudit$ = new Subject<AuditEntry>();
   private subscription: Subscription | undefined;
   private loadedSync = false;
+  /** Batches this persistence is writing: a storage that hands them back on `changes$` is not re-applied. */
+  private readonly inFlight = new Set<StorageBatch>();
 
   constructor(
     private readonly store: FlagStore,
@@ -22,7 +28,7 @@ export class StorePersistence {
   ) {
     this.loaded = this.load();
     this.subscription = storage.changes$?.subscribe({
-      next: (batch) => this.store.loadRecords(batch.upserts, 'storage'),
+      next: (batch) => this.receive(batch),
       error: (error: unknown) => this.logger.error('The storage change stream failed.', error),
     });
   }
@@ -37,24 +43,43 @@ export class StorePersistence {
    * an in-memory manager behaves exactly like upstream. Failures become `StorageError`s (conflicts stay
    * `StorageConflictError`).
    */
-  commit(writes: readonly StorageWrite[], apply: () => void): Promise<void> {
+  commit(writes: readonly StorageWrite[], apply: () => void, audit?: readonly AuditEntry[]): Promise<void> {
     if (writes.length === 0) {
       apply();
       return Promise.resolve();
     }
+    const batch: StorageBatch = audit === undefined ? { upserts: writes } : { upserts: writes, audit };
     let pending: void | Promise<void>;
+    this.inFlight.add(batch);
     try {
-      pending = this.storage.write({ upserts: writes });
+      pending = this.storage.write(batch);
     } catch (error) {
+      this.inFlight.delete(batch);
       return Promise.reject(wrapError(error, writes));
     }
     if (pending instanceof Promise) {
-      return pending.then(apply, (error: unknown) => {
-        throw wrapError(error, writes);
-      });
+      return pending.then(
+        () => {
+          this.inFlight.delete(batch);
+          apply();
+        },
+        (error: unknown) => {
+          this.inFlight.delete(batch);
+          throw wrapError(error, writes);
+        },
+      );
     }
+    this.inFlight.delete(batch);
     apply();
     return Promise.resolve();
+  }
+
+  /** A batch from the storage's change stream: another writer's (own batches handed back are skipped). */
+  private receive(batch: StorageBatch): void {
+    const source = writtenBy(batch);
+    if (source !== undefined && this.inFlight.has(source)) return;
+    this.store.loadRecords(batch.upserts, 'storage');
+    for (const entry of batch.audit ?? []) this.remoteAudit$.next(entry);
   }
 
   /** Writes records without waiting (a cache of synced flags): failures are logged, never thrown. */
@@ -71,6 +96,7 @@ export class StorePersistence {
   close(): void {
     this.subscription?.unsubscribe();
     this.subscription = undefined;
+    this.remoteAudit$.complete();
   }
 
   private load(): Promise<ApplyResult | undefined> {

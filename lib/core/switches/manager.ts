@@ -3,6 +3,7 @@ import { consoleLogger, type SwitchyardLogger } from '../logger.js';
 import type { FlagStorage, StorageWrite } from '../store/flag-storage.interface.js';
 import { FlagStore, type SwitchEntry } from '../store/flag-store.js';
 import { StorePersistence } from '../store/store-persistence.js';
+import { StoreWriter } from '../store/store-writer.js';
 import { ArgumentRegistry, type ArgumentContainer } from './argument.js';
 import { groupFor } from './compiled-switch.js';
 import type { Condition } from './condition.js';
@@ -53,6 +54,7 @@ export interface ManagerOptions {
 interface SharedState {
   readonly store: FlagStore;
   readonly persistence: StorePersistence | undefined;
+  readonly writer: StoreWriter;
   readonly signals: SwitchSignals;
   readonly scope: InputScope;
   readonly staticInputs: readonly unknown[];
@@ -118,9 +120,11 @@ export class Manager implements SwitchOwner {
       const store =
         options.store ?? new FlagStore({ operators: options.operators, arguments: argumentRegistry, logger });
       const hash = options.percentHash ?? 'crc32';
+      const persistence = options.storage ? new StorePersistence(store, options.storage, logger) : undefined;
       this.shared = {
         store,
-        persistence: options.storage ? new StorePersistence(store, options.storage, logger) : undefined,
+        persistence,
+        writer: new StoreWriter(store, persistence, logger, this.namespaceKey),
         signals: new SwitchSignals(logger),
         scope: new InputScope(),
         staticInputs: Object.freeze([...(options.inputs ?? [])]),
@@ -140,6 +144,14 @@ export class Manager implements SwitchOwner {
   /** The storage connection, when a storage is configured. */
   get persistence(): StorePersistence | undefined {
     return this.shared.persistence;
+  }
+
+  /**
+   * The write path for flags, segments and switches, with validation, versions, conditional writes and the audit
+   * log (shared by every namespaced manager of this store).
+   */
+  get writer(): StoreWriter {
+    return this.shared.writer;
   }
 
   /** Settles when the storage's records have been loaded (at once without a storage, or with a memory one). */
@@ -407,14 +419,32 @@ export class Manager implements SwitchOwner {
     }
   }
 
-  /** Writes to the storage (if any), then applies locally: nothing half-written on failure. */
+  /**
+   * Writes to the storage (if any) with the writes' audit entries, then applies locally: nothing half-written on
+   * failure.
+   */
   private commit(writes: readonly StorageWrite[], apply: () => void): Promise<void> {
+    const writer = this.shared.writer;
+    const audit = writes.map((write) => {
+      const previous = this.store.record('switch', write.key);
+      const live = previous !== undefined && !(previous.data as SwitchRecord).isArchived;
+      const action = (write.data as SwitchRecord).isArchived ? 'delete' : live ? 'update' : 'create';
+      return writer.auditFor(
+        'switch',
+        write.key,
+        action,
+        previous?.version ?? null,
+        write.version,
+        write.data,
+      );
+    });
     const persistence = this.shared.persistence;
     if (!persistence) {
       apply();
+      writer.announce(audit);
       return Promise.resolve();
     }
-    return persistence.commit(writes, apply);
+    return persistence.commit(writes, apply, audit).then(() => writer.announce(audit));
   }
 }
 
