@@ -135,6 +135,7 @@ const CHANGE_OPS: ReadonlySet<string> = new Set(['add', 'remove', 'change']);
 /**
  * Why a value read back from a storage is not an {@link AuditEntry}, or undefined when it is one. Storages use it
  * to skip (and report) entries that a person or another tool left in their log.
+ * @publicApi
  */
 export function auditEntryProblem(value: unknown): string | undefined {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return 'it is not an object';
