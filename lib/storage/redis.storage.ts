@@ -117,7 +117,7 @@ end
 local counter = redis.call('INCR', KEYS[2])
 local audit = {}
 for i = first_audit, #ARGV do
-  redis.call('XADD', KEYS[3], 'MAXLEN', '~', ARGV[3], '*', 'entry', ARGV[i])
+  redis.call('XADD', KEYS[3], 'MAXLEN', '~', ARGV[3], '*', 'entry', ARGV[i], 'counter', counter)
   audit[#audit + 1] = ARGV[i]
 end
 local message = '{"writer":' .. cjson.encode(ARGV[2]) .. ',"counter":' .. counter ..
@@ -154,7 +154,8 @@ interface Snapshot {
  *
  * Layout (prefix `p`): HASH `p:records`, field `<kind>:<key>` (e.g. `switch:shop.cart`) → JSON
  * `{"version":…,"data":…}`; STRING `p:version`, a counter raised by every write; STREAM `p:audit`, the audit log
- * (one stream entry per {@link AuditEntry}, field `entry` → its JSON; capped at `auditCapacity`); channel
+ * (one stream entry per {@link AuditEntry}: field `entry` → its JSON, `counter` → the write's counter; capped at
+ * `auditCapacity`); channel
  * `p:changes`, where every write is announced with its audit entries. Kinds contain no `:`, so `kind` + `key` never collide; two prefixes never share a
  * key, because every key ends in a fixed suffix after the prefix.
  *
@@ -176,8 +177,9 @@ interface Snapshot {
  *   twice is harmless. `load()` has no effect on the stream: call it before or after subscribing.
  *   `subscribed()` resolves once the stream is live and resynchronized.
  * - Announced batches carry the writer's audit entries (`audit`), so that each instance's
- *   `StoreWriter.audit$` shows every instance's writes. A resync after a lost subscription re-reads records, not
- *   audit entries: entries written meanwhile are in `readAudit()` but never reach `audit$`.
+ *   `StoreWriter.audit$` shows every instance's writes. A resync after a lost subscription also reads the audit
+ *   entries of the writes it missed (by their write counter) and hands them on with the records; the first
+ *   batch after subscribing carries no audit (history is in `readAudit()`).
  * - `readAudit()` reads the stream newest first (`XREVRANGE`), so the log survives restarts of the application.
  * - Records and audit entries that cannot be read (not JSON, wrong shape, unknown kind) are reported through the
  *   logger and skipped, in `load()`, `readAudit()`, resyncs and announcements.
@@ -216,6 +218,8 @@ export class RedisStorage implements FlagStorage {
   /** Every write up to this counter went out through changes$ (or was this instance's own); null: none yet. */
   private coveredCounter: number | null = null;
   private readonly seenCounters = new Set<number>();
+  /** Ids of audit entries handed on lately, so that a resync and a late announcement never both hand one on. */
+  private readonly emittedAuditIds = new Set<string>();
   private lastConnectionError: Error | undefined;
   private closed = false;
 
@@ -517,21 +521,7 @@ export class RedisStorage implements FlagStorage {
 
   private resync(epoch: number, attempt: number): void {
     this.readSnapshot().then(
-      (snapshot) => {
-        if (epoch !== this.subscriptionEpoch || this.closed) return;
-        if (this.coveredCounter !== null && snapshot.counter < this.coveredCounter) {
-          this.logger.warn(
-            `The write counter '${this.counterKey}' went back from ${this.coveredCounter} to ${snapshot.counter}: ` +
-              'Redis lost data (restarted without persistence?). Records known here are kept.',
-          );
-        }
-        if (snapshot.counter !== this.coveredCounter && snapshot.records.length > 0) {
-          this.changeSubject.next({ upserts: snapshot.records });
-        }
-        this.setCovered(snapshot.counter);
-        this.synced = true;
-        for (const waiter of this.syncWaiters.splice(0)) waiter.resolve();
-      },
+      (snapshot) => void this.afterSnapshot(epoch, snapshot),
       (error: unknown) => {
         if (epoch !== this.subscriptionEpoch || this.closed) return;
         const delay = Math.min(100 * 2 ** attempt, 2000);
@@ -541,6 +531,75 @@ export class RedisStorage implements FlagStorage {
         this.resyncTimer = setTimeout(() => this.resync(epoch, attempt + 1), delay);
       },
     );
+  }
+
+  private async afterSnapshot(epoch: number, snapshot: Snapshot): Promise<void> {
+    if (epoch !== this.subscriptionEpoch || this.closed) return;
+    const covered = this.coveredCounter;
+    if (covered !== null && snapshot.counter < covered) {
+      this.logger.warn(
+        `The write counter '${this.counterKey}' went back from ${covered} to ${snapshot.counter}: ` +
+          'Redis lost data (restarted without persistence?). Records known here are kept.',
+      );
+    }
+    let missed: AuditEntry[] = [];
+    if (covered !== null && snapshot.counter > covered) {
+      try {
+        missed = this.freshAudit(await this.missedAudit(covered, snapshot.counter));
+      } catch (error) {
+        this.logger.warn(
+          `Could not read the audit entries of the writes missed while the change subscription was down ` +
+            `(${describe(error)}); they are in readAudit() but do not reach other instances' audit$.`,
+        );
+      }
+      if (epoch !== this.subscriptionEpoch || this.closed) return;
+    }
+    if (snapshot.counter !== covered && (snapshot.records.length > 0 || missed.length > 0)) {
+      this.changeSubject.next(
+        missed.length > 0 ? { upserts: snapshot.records, audit: missed } : { upserts: snapshot.records },
+      );
+    }
+    this.setCovered(snapshot.counter);
+    this.synced = true;
+    for (const waiter of this.syncWaiters.splice(0)) waiter.resolve();
+  }
+
+  /**
+   * The audit entries of the writes numbered (after, upTo] that this stream has not accounted for (their
+   * announcements were missed; this instance's own writes are accounted for), oldest first.
+   */
+  private async missedAudit(after: number, upTo: number): Promise<AuditEntry[]> {
+    const client = await this.connectedClient('read the audit of');
+    const pageSize = 500;
+    const missed: AuditEntry[] = [];
+    let end = '+';
+    for (let scanned = 0; scanned <= this.auditCapacity + pageSize;) {
+      const page = await client.xrevrange(this.auditKey, end, '-', 'COUNT', pageSize);
+      for (const [id, fields] of page) {
+        const at = fields.findIndex((field, i) => i % 2 === 0 && field === 'counter');
+        const counter = at < 0 ? Number.NaN : Number(fields[at + 1]);
+        if (!Number.isFinite(counter)) continue; // not written by a RedisStorage: no write to match it to
+        if (counter <= after) return missed.reverse();
+        if (counter > upTo || this.seenCounters.has(counter)) continue;
+        const entry = this.decodeAuditEntry(id, fields);
+        if (entry) missed.push(entry);
+      }
+      if (page.length < pageSize) break;
+      scanned += page.length;
+      end = `(${page[page.length - 1][0]}`;
+    }
+    return missed.reverse();
+  }
+
+  /** The entries not handed on yet; remembers them (a bounded memory: the newest few thousand ids). */
+  private freshAudit(entries: readonly AuditEntry[]): AuditEntry[] {
+    const fresh = entries.filter((entry) => !this.emittedAuditIds.has(entry.id));
+    for (const entry of fresh) this.emittedAuditIds.add(entry.id);
+    for (const id of this.emittedAuditIds) {
+      if (this.emittedAuditIds.size <= 4096) break;
+      this.emittedAuditIds.delete(id);
+    }
+    return fresh;
   }
 
   private onAnnouncement(message: string): void {
@@ -596,8 +655,9 @@ export class RedisStorage implements FlagStorage {
           `Skipping an unreadable audit entry in a message on Redis channel '${this.channel}': ${problem}.`,
         );
     }
-    if (upserts.length === 0 && entries.length === 0) return;
-    this.changeSubject.next(entries.length > 0 ? { upserts, audit: entries } : { upserts });
+    const fresh = this.freshAudit(entries);
+    if (upserts.length === 0 && fresh.length === 0) return;
+    this.changeSubject.next(fresh.length > 0 ? { upserts, audit: fresh } : { upserts });
   }
 
   /** A resync's snapshot at `counter` went out: every write up to it is accounted for. */

@@ -622,6 +622,47 @@ describe('RedisStorage', { skip }, () => {
       assert.match(logger.errors[0], /unreadable audit entry.*time is not a non-empty string/);
     });
 
+    test('a write whose announcement was missed: its audit entries arrive with the resync, once', async () => {
+      const prefix = prefixFor('audit-resync');
+      const reader = open({ prefix, logger: silentLogger });
+      const writer = open({ prefix });
+      const seen = collect(reader);
+      await reader.subscribed();
+      const live = auditEntry('live', 'switch', 'default.live', 1);
+      await writer.write({
+        upserts: [{ kind: 'switch', key: 'default.live', version: 1, data: 1 }],
+        audit: [live],
+      });
+      await waitFor('the live write', () => seen.keys().includes('default.live'));
+      const [id] = await clientIds(admin, `switchyard-changes-${prefix}`);
+      assert.ok(id);
+      // A write as the script makes it (record, counter 2, stream entry with counter 2) but never announced,
+      // in the same transaction as the kill of the subscription: only the resync can find it.
+      const missed = auditEntry('missed', 'switch', 'default.missed', 1, { actor: 'zoe' });
+      await admin
+        .multi()
+        .hset(`${prefix}:records`, 'switch:default.missed', JSON.stringify({ version: 1, data: 'm' }))
+        .incr(`${prefix}:version`)
+        .xadd(`${prefix}:audit`, '*', 'entry', JSON.stringify(missed), 'counter', '2')
+        .client('KILL', 'ID', id)
+        .exec();
+      await waitFor('the resync', () => seen.keys().includes('default.missed'));
+      assert.deepEqual(seen.batches.at(-1)?.audit, [missed], 'the missed entry comes with the resync');
+      await writer.write({ upserts: [flag('after', 1)], audit: [auditEntry('after', 'flag', 'after', 1)] });
+      await waitFor('a live announcement again', () => seen.keys().includes('after'));
+      assert.deepEqual(
+        seen.batches.flatMap((b) => (b.audit ?? []).map((e) => e.id)),
+        ['live', 'missed', 'after'],
+        'each entry once, in order',
+      );
+
+      const late = open({ prefix });
+      const lateSeen = collect(late);
+      await late.subscribed();
+      assert.ok(lateSeen.batches[0]?.upserts.length, 'a first batch with the whole storage');
+      assert.equal(lateSeen.batches[0]?.audit, undefined, 'but no history of audit entries');
+    });
+
     test("another instance's writes reach this instance's writer.audit$ and readAudit", async () => {
       const prefix = prefixFor('audit-clients');
       const storageB = open({ prefix });
