@@ -3,6 +3,14 @@ import { Redis, type RedisOptions } from 'ioredis';
 import { defer, Subject, type Observable } from 'rxjs';
 import { StorageConflictError, StorageError } from '../core/errors.js';
 import { consoleLogger, type SwitchyardLogger } from '../core/logger.js';
+import {
+  auditEntryProblem,
+  auditLimit,
+  auditMatches,
+  DEFAULT_AUDIT_CAPACITY,
+  type AuditEntry,
+  type AuditQuery,
+} from '../core/store/audit-entry.js';
 import type {
   FlagStorage,
   RecordKind,
@@ -19,8 +27,16 @@ export interface RedisStorageOptions {
   readonly client?: Redis;
   /** Where to connect when no client is given. Default `redis://127.0.0.1:6379`. */
   readonly url?: string;
-  /** Prefix of the keys and channel: `<prefix>:records`, `<prefix>:version`, `<prefix>:changes`. Default `switchyard`. */
+  /**
+   * Prefix of the keys and channel: `<prefix>:records`, `<prefix>:version`, `<prefix>:audit`, `<prefix>:changes`.
+   * Default `switchyard`.
+   */
   readonly prefix?: string;
+  /**
+   * How many audit entries the stream `<prefix>:audit` keeps (the newest; Redis trims approximately, so up to about
+   * a hundred more may remain). A positive integer; default `DEFAULT_AUDIT_CAPACITY` (10,000).
+   */
+  readonly auditCapacity?: number;
   /** Where unreadable records and connection trouble are reported. Default: the console. */
   readonly logger?: SwitchyardLogger;
   /**
@@ -34,11 +50,16 @@ const RECORD_KINDS: ReadonlySet<string> = new Set<RecordKind>(['flag', 'segment'
 const DEFAULT_URL = 'redis://127.0.0.1:6379';
 
 /**
- * The write: checks every condition, then stores every record, counts the write and publishes it — all in one
- * script, which Redis runs atomically, so a batch is either wholly applied and announced or not at all.
- * KEYS: records hash, write counter. ARGV: channel, writer id, then per record: field, expected version
- * ('' unconditional, '-' must not exist, else a number), stored value JSON `{"version":…,"data":…}`.
- * Returns the new counter, or `{0, index of the failing record (1-based), stored version text ('' absent)}`.
+ * The write: checks the keys and every condition, then stores every record, counts the write, appends the audit
+ * entries to the capped stream and publishes it all — in one script, which Redis runs atomically. Redis does not
+ * roll a script back when a command fails half-way, so everything that could fail (a key of another type, a
+ * counter that is not a number, a condition) is checked before the first write: a batch is either wholly applied,
+ * audited and announced, or not at all.
+ * KEYS: records hash, write counter, audit stream. ARGV: channel, writer id, audit capacity, record count n, then
+ * per record: field, expected version ('' unconditional, '-' must not exist, else a number), stored value JSON
+ * `{"version":…,"data":…}`; then one JSON text per audit entry.
+ * Returns the new counter; `{0, index of the failing record (1-based), stored version text ('' absent)}` on a
+ * conflict; `{-1, key, what it holds}` when a key is not what this storage keeps there.
  */
 const WRITE_SCRIPT = `
 local function stored_version(raw)
@@ -50,8 +71,25 @@ local function stored_version(raw)
   end
   return nil, 'unreadable'
 end
+local n = tonumber(ARGV[4])
+local first_audit = 5 + 3 * n
+local function holds(key, expected)
+  local t = redis.call('TYPE', key)['ok']
+  if t ~= 'none' and t ~= expected then return t end
+  return nil
+end
+local wrong = holds(KEYS[1], 'hash')
+if wrong then return {-1, KEYS[1], 'a ' .. wrong} end
+wrong = holds(KEYS[2], 'string')
+if wrong then return {-1, KEYS[2], 'a ' .. wrong} end
+local current = redis.call('GET', KEYS[2])
+if current and not string.match(current, '^-?[0-9]+$') then return {-1, KEYS[2], 'text that is not a counter'} end
+if #ARGV >= first_audit then
+  wrong = holds(KEYS[3], 'stream')
+  if wrong then return {-1, KEYS[3], 'a ' .. wrong} end
+end
 local index = 0
-for i = 3, #ARGV, 3 do
+for i = 5, first_audit - 1, 3 do
   index = index + 1
   local expected = ARGV[i + 1]
   if expected ~= '' then
@@ -70,15 +108,22 @@ for i = 3, #ARGV, 3 do
   end
 end
 local announced = {}
-for i = 3, #ARGV, 3 do
+for i = 5, first_audit - 1, 3 do
   announced[#announced + 1] = '[' .. cjson.encode(ARGV[i]) .. ',' .. ARGV[i + 2] .. ']'
 end
-for i = 3, #ARGV, 3 do
+for i = 5, first_audit - 1, 3 do
   redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 2])
 end
 local counter = redis.call('INCR', KEYS[2])
-redis.call('PUBLISH', ARGV[1], '{"writer":' .. cjson.encode(ARGV[2]) .. ',"counter":' .. counter ..
-  ',"records":[' .. table.concat(announced, ',') .. ']}')
+local audit = {}
+for i = first_audit, #ARGV do
+  redis.call('XADD', KEYS[3], 'MAXLEN', '~', ARGV[3], '*', 'entry', ARGV[i], 'counter', counter)
+  audit[#audit + 1] = ARGV[i]
+end
+local message = '{"writer":' .. cjson.encode(ARGV[2]) .. ',"counter":' .. counter ..
+  ',"records":[' .. table.concat(announced, ',') .. ']'
+if #audit > 0 then message = message .. ',"audit":[' .. table.concat(audit, ',') .. ']' end
+redis.call('PUBLISH', ARGV[1], message .. '}')
 return counter
 `;
 
@@ -108,12 +153,15 @@ interface Snapshot {
  * Storage shared by every instance of an application, on Redis through `ioredis`.
  *
  * Layout (prefix `p`): HASH `p:records`, field `<kind>:<key>` (e.g. `switch:shop.cart`) → JSON
- * `{"version":…,"data":…}`; STRING `p:version`, a counter raised by every write; channel `p:changes`, where
- * every write is announced. Kinds contain no `:`, so `kind` + `key` never collide; two prefixes never share a
+ * `{"version":…,"data":…}`; STRING `p:version`, a counter raised by every write; STREAM `p:audit`, the audit log
+ * (one stream entry per {@link AuditEntry}: field `entry` → its JSON, `counter` → the write's counter; capped at
+ * `auditCapacity`); channel
+ * `p:changes`, where every write is announced with its audit entries. Kinds contain no `:`, so `kind` + `key` never collide; two prefixes never share a
  * key, because every key ends in a fixed suffix after the prefix.
  *
  * - `write()` is one Lua script: every `expectedVersion` is checked first; then all records are stored, the
- *   counter raised and the batch published. Two writers of the same record based on the same version: exactly
+ *   counter raised, the batch's audit entries appended to `p:audit` and the batch published. A conflict writes
+ *   no audit entry. Two writers of the same record based on the same version: exactly
  *   one wins, the other gets {@link StorageConflictError}. A write is as durable as the Redis server is
  *   configured to be (AOF/RDB). Last write wins for unconditional writes (versions are not compared).
  * - While Redis cannot be reached, `write()` and `load()` fail at once with a {@link StorageError} naming the
@@ -128,8 +176,13 @@ interface Snapshot {
  *   is lost. Consumers apply batches newer-version-wins (`FlagStore.loadRecords`), so a record that arrives
  *   twice is harmless. `load()` has no effect on the stream: call it before or after subscribing.
  *   `subscribed()` resolves once the stream is live and resynchronized.
- * - Records that cannot be read (not JSON, wrong shape, unknown kind) are reported through the logger and
- *   skipped, in `load()`, in resyncs and in announcements.
+ * - Announced batches carry the writer's audit entries (`audit`), so that each instance's
+ *   `StoreWriter.audit$` shows every instance's writes. A resync after a lost subscription also reads the audit
+ *   entries of the writes it missed (by their write counter) and hands them on with the records; the first
+ *   batch after subscribing carries no audit (history is in `readAudit()`).
+ * - `readAudit()` reads the stream newest first (`XREVRANGE`), so the log survives restarts of the application.
+ * - Records and audit entries that cannot be read (not JSON, wrong shape, unknown kind) are reported through the
+ *   logger and skipped, in `load()`, `readAudit()`, resyncs and announcements.
  * - `close()` completes `changes$` and closes the connections this storage opened. A client passed in
  *   `client` is left open.
  * @publicApi
@@ -146,6 +199,8 @@ export class RedisStorage implements FlagStorage {
   private readonly connectTimeoutMs: number;
   private readonly recordsKey: string;
   private readonly counterKey: string;
+  private readonly auditKey: string;
+  private readonly auditCapacity: number;
   private readonly channel: string;
   /** Marks this instance's announcements, so it does not hand its own writes back. */
   private readonly writerId = randomUUID();
@@ -163,6 +218,8 @@ export class RedisStorage implements FlagStorage {
   /** Every write up to this counter went out through changes$ (or was this instance's own); null: none yet. */
   private coveredCounter: number | null = null;
   private readonly seenCounters = new Set<number>();
+  /** Ids of audit entries handed on lately, so that a resync and a late announcement never both hand one on. */
+  private readonly emittedAuditIds = new Set<string>();
   private lastConnectionError: Error | undefined;
   private closed = false;
 
@@ -176,6 +233,15 @@ export class RedisStorage implements FlagStorage {
     this.prefix = prefix;
     this.recordsKey = `${prefix}:records`;
     this.counterKey = `${prefix}:version`;
+    this.auditKey = `${prefix}:audit`;
+    const capacity = options.auditCapacity ?? DEFAULT_AUDIT_CAPACITY;
+    if (!Number.isInteger(capacity) || capacity < 1) {
+      throw new StorageError(
+        `RedisStorage '${prefix}': auditCapacity must be a positive integer (got ${String(capacity)}); leave it ` +
+          `out for the default ${DEFAULT_AUDIT_CAPACITY}.`,
+      );
+    }
+    this.auditCapacity = capacity;
     this.channel = `${prefix}:changes`;
     this.logger = options.logger ?? consoleLogger;
     this.connectTimeoutMs = options.connectTimeoutMs ?? 2000;
@@ -227,18 +293,31 @@ export class RedisStorage implements FlagStorage {
    */
   async write(batch: StorageBatch): Promise<void> {
     if (batch.upserts.length === 0) return;
-    const args: string[] = [this.channel, this.writerId];
+    const args: string[] = [
+      this.channel,
+      this.writerId,
+      String(this.auditCapacity),
+      String(batch.upserts.length),
+    ];
     for (const write of batch.upserts) args.push(...encodeWrite(write));
+    for (const entry of batch.audit ?? []) args.push(encodeAuditEntry(entry));
     const client = await this.connectedClient('write');
     let reply: unknown;
     try {
-      reply = await runScript(client, WRITE, [this.recordsKey, this.counterKey], args);
+      reply = await runScript(client, WRITE, [this.recordsKey, this.counterKey, this.auditKey], args);
     } catch (error) {
       throw new StorageError(
         `Redis refused or lost the write to '${this.recordsKey}' (${describe(error)}). A write is all or ` +
           'nothing: if the connection dropped after Redis ran it, it was applied whole (and announced); ' +
           'otherwise nothing of it was written.',
         { cause: error },
+      );
+    }
+    if (Array.isArray(reply) && Number(reply[0]) === -1) {
+      throw new StorageError(
+        `Redis key '${String(reply[1])}' holds ${String(reply[2])}, not what RedisStorage '${this.prefix}' keeps ` +
+          'there; nothing was written. Another program uses this key: give the storage another prefix, or ' +
+          'remove the key if it is left over.',
       );
     }
     if (Array.isArray(reply)) {
@@ -248,6 +327,40 @@ export class RedisStorage implements FlagStorage {
       throw new StorageConflictError(write?.key ?? '?', write?.expectedVersion ?? null, actual);
     }
     this.noteCounter(Number(reply));
+  }
+
+  /**
+   * The newest audit entries first, from the stream `<prefix>:audit` (every instance's writes, across restarts),
+   * filtered by kind and key, at most `limit` (default 100). Entries that cannot be read are reported through the
+   * logger and skipped.
+   * @throws StorageError when Redis cannot be reached or the key is not a stream.
+   */
+  async readAudit(query: AuditQuery = {}): Promise<readonly AuditEntry[]> {
+    const limit = auditLimit(query);
+    const filtered = query.kind !== undefined || query.key !== undefined;
+    // Unfiltered, one page of `limit` is enough; filtered, read in pages until enough match.
+    const pageSize = filtered ? Math.max(limit, 500) : limit;
+    const client = await this.connectedClient('read the audit of');
+    const found: AuditEntry[] = [];
+    let end = '+';
+    for (;;) {
+      let page: [string, string[]][];
+      try {
+        page = await client.xrevrange(this.auditKey, end, '-', 'COUNT', pageSize);
+      } catch (error) {
+        throw new StorageError(
+          `Could not read the audit stream '${this.auditKey}' from Redis (${describe(error)}).`,
+          { cause: error },
+        );
+      }
+      for (const [id, fields] of page) {
+        const entry = this.decodeAuditEntry(id, fields);
+        if (entry && auditMatches(entry, query)) found.push(entry);
+        if (found.length >= limit) return found;
+      }
+      if (page.length < pageSize) return found;
+      end = `(${page[page.length - 1][0]}`;
+    }
   }
 
   /** Completes `changes$` and closes the connections this storage opened (a client passed in stays open). */
@@ -269,7 +382,7 @@ export class RedisStorage implements FlagStorage {
   }
 
   /** The command client once it is ready; waits only for a first connection, fails at once during an outage. */
-  private async connectedClient(purpose: 'write' | 'load'): Promise<Redis> {
+  private async connectedClient(purpose: Purpose): Promise<Redis> {
     if (this.closed) throw new StorageError(`RedisStorage '${this.prefix}' is closed; cannot ${purpose}.`);
     const client = this.client;
     if (client.status === 'ready') return client;
@@ -288,7 +401,7 @@ export class RedisStorage implements FlagStorage {
     throw this.unreachable(purpose, this.lastConnectionError);
   }
 
-  private unreachable(purpose: 'write' | 'load', cause: unknown): StorageError {
+  private unreachable(purpose: Purpose, cause: unknown): StorageError {
     const { host, port } = this.client.options;
     const nothing = purpose === 'write' ? ' Nothing was written.' : '';
     return new StorageError(
@@ -330,6 +443,28 @@ export class RedisStorage implements FlagStorage {
     const decoded = decodeStoredRecord(field, value);
     if (typeof decoded !== 'string') return decoded;
     this.logger.error(`Skipping unreadable record '${field}' in Redis ${where}: ${decoded}.`);
+    return undefined;
+  }
+
+  /** A stream entry's audit entry, or undefined (reported) when it cannot be read. */
+  private decodeAuditEntry(id: string, fields: readonly string[]): AuditEntry | undefined {
+    const at = fields.findIndex((field, i) => i % 2 === 0 && field === 'entry');
+    let problem: string | undefined;
+    let parsed: unknown;
+    if (at < 0) {
+      problem = "it has no field 'entry'";
+    } else {
+      try {
+        parsed = JSON.parse(fields[at + 1]);
+        problem = auditEntryProblem(parsed);
+      } catch (error) {
+        problem = `it is not JSON (${describe(error)})`;
+      }
+    }
+    if (problem === undefined) return parsed as AuditEntry;
+    this.logger.error(
+      `Skipping unreadable audit entry '${id}' in Redis stream '${this.auditKey}': ${problem}.`,
+    );
     return undefined;
   }
 
@@ -386,21 +521,7 @@ export class RedisStorage implements FlagStorage {
 
   private resync(epoch: number, attempt: number): void {
     this.readSnapshot().then(
-      (snapshot) => {
-        if (epoch !== this.subscriptionEpoch || this.closed) return;
-        if (this.coveredCounter !== null && snapshot.counter < this.coveredCounter) {
-          this.logger.warn(
-            `The write counter '${this.counterKey}' went back from ${this.coveredCounter} to ${snapshot.counter}: ` +
-              'Redis lost data (restarted without persistence?). Records known here are kept.',
-          );
-        }
-        if (snapshot.counter !== this.coveredCounter && snapshot.records.length > 0) {
-          this.changeSubject.next({ upserts: snapshot.records });
-        }
-        this.setCovered(snapshot.counter);
-        this.synced = true;
-        for (const waiter of this.syncWaiters.splice(0)) waiter.resolve();
-      },
+      (snapshot) => void this.afterSnapshot(epoch, snapshot),
       (error: unknown) => {
         if (epoch !== this.subscriptionEpoch || this.closed) return;
         const delay = Math.min(100 * 2 ** attempt, 2000);
@@ -410,6 +531,75 @@ export class RedisStorage implements FlagStorage {
         this.resyncTimer = setTimeout(() => this.resync(epoch, attempt + 1), delay);
       },
     );
+  }
+
+  private async afterSnapshot(epoch: number, snapshot: Snapshot): Promise<void> {
+    if (epoch !== this.subscriptionEpoch || this.closed) return;
+    const covered = this.coveredCounter;
+    if (covered !== null && snapshot.counter < covered) {
+      this.logger.warn(
+        `The write counter '${this.counterKey}' went back from ${covered} to ${snapshot.counter}: ` +
+          'Redis lost data (restarted without persistence?). Records known here are kept.',
+      );
+    }
+    let missed: AuditEntry[] = [];
+    if (covered !== null && snapshot.counter > covered) {
+      try {
+        missed = this.freshAudit(await this.missedAudit(covered, snapshot.counter));
+      } catch (error) {
+        this.logger.warn(
+          `Could not read the audit entries of the writes missed while the change subscription was down ` +
+            `(${describe(error)}); they are in readAudit() but do not reach other instances' audit$.`,
+        );
+      }
+      if (epoch !== this.subscriptionEpoch || this.closed) return;
+    }
+    if (snapshot.counter !== covered && (snapshot.records.length > 0 || missed.length > 0)) {
+      this.changeSubject.next(
+        missed.length > 0 ? { upserts: snapshot.records, audit: missed } : { upserts: snapshot.records },
+      );
+    }
+    this.setCovered(snapshot.counter);
+    this.synced = true;
+    for (const waiter of this.syncWaiters.splice(0)) waiter.resolve();
+  }
+
+  /**
+   * The audit entries of the writes numbered (after, upTo] that this stream has not accounted for (their
+   * announcements were missed; this instance's own writes are accounted for), oldest first.
+   */
+  private async missedAudit(after: number, upTo: number): Promise<AuditEntry[]> {
+    const client = await this.connectedClient('read the audit of');
+    const pageSize = 500;
+    const missed: AuditEntry[] = [];
+    let end = '+';
+    for (let scanned = 0; scanned <= this.auditCapacity + pageSize;) {
+      const page = await client.xrevrange(this.auditKey, end, '-', 'COUNT', pageSize);
+      for (const [id, fields] of page) {
+        const at = fields.findIndex((field, i) => i % 2 === 0 && field === 'counter');
+        const counter = at < 0 ? Number.NaN : Number(fields[at + 1]);
+        if (!Number.isFinite(counter)) continue; // not written by a RedisStorage: no write to match it to
+        if (counter <= after) return missed.reverse();
+        if (counter > upTo || this.seenCounters.has(counter)) continue;
+        const entry = this.decodeAuditEntry(id, fields);
+        if (entry) missed.push(entry);
+      }
+      if (page.length < pageSize) break;
+      scanned += page.length;
+      end = `(${page[page.length - 1][0]}`;
+    }
+    return missed.reverse();
+  }
+
+  /** The entries not handed on yet; remembers them (a bounded memory: the newest few thousand ids). */
+  private freshAudit(entries: readonly AuditEntry[]): AuditEntry[] {
+    const fresh = entries.filter((entry) => !this.emittedAuditIds.has(entry.id));
+    for (const entry of fresh) this.emittedAuditIds.add(entry.id);
+    for (const id of this.emittedAuditIds) {
+      if (this.emittedAuditIds.size <= 4096) break;
+      this.emittedAuditIds.delete(id);
+    }
+    return fresh;
   }
 
   private onAnnouncement(message: string): void {
@@ -422,10 +612,11 @@ export class RedisStorage implements FlagStorage {
       );
       return;
     }
-    const { writer, counter, records } = (parsed ?? {}) as {
+    const { writer, counter, records, audit } = (parsed ?? {}) as {
       writer?: unknown;
       counter?: unknown;
       records?: unknown;
+      audit?: unknown;
     };
     if (typeof writer !== 'string' || typeof counter !== 'number' || !Array.isArray(records)) {
       this.logger.error(
@@ -450,7 +641,23 @@ export class RedisStorage implements FlagStorage {
             undefined);
       if (record) upserts.push(record);
     }
-    if (upserts.length > 0) this.changeSubject.next({ upserts });
+    const entries: AuditEntry[] = [];
+    if (audit !== undefined && !Array.isArray(audit)) {
+      this.logger.error(
+        `Skipping the audit of a message on Redis channel '${this.channel}': it is not a list.`,
+      );
+    }
+    for (const entry of Array.isArray(audit) ? (audit as unknown[]) : []) {
+      const problem = auditEntryProblem(entry);
+      if (problem === undefined) entries.push(entry as AuditEntry);
+      else
+        this.logger.error(
+          `Skipping an unreadable audit entry in a message on Redis channel '${this.channel}': ${problem}.`,
+        );
+    }
+    const fresh = this.freshAudit(entries);
+    if (upserts.length === 0 && fresh.length === 0) return;
+    this.changeSubject.next(fresh.length > 0 ? { upserts, audit: fresh } : { upserts });
   }
 
   /** A resync's snapshot at `counter` went out: every write up to it is accounted for. */
@@ -562,6 +769,30 @@ function encodeWrite(
   const code = expected === undefined ? '' : expected === null ? '-' : String(expected);
   return [`${write.kind}:${write.key}`, code, value];
 }
+
+/** The JSON text of an audit entry for the stream, refused (nothing written) when it is not a readable entry. */
+function encodeAuditEntry(entry: AuditEntry): string {
+  const problem = auditEntryProblem(entry);
+  let text: string | undefined;
+  if (problem === undefined) {
+    try {
+      text = JSON.stringify(entry);
+    } catch (error) {
+      throw new StorageError(`Cannot store audit entry '${entry.id}': it is not JSON. Nothing was written.`, {
+        cause: error,
+      });
+    }
+  }
+  if (text === undefined || problem !== undefined) {
+    throw new StorageError(
+      `Cannot store an audit entry: ${problem ?? 'it is not JSON'}. Nothing was written.`,
+    );
+  }
+  return text;
+}
+
+/** What a command was for, in error messages. */
+type Purpose = 'write' | 'load' | 'read the audit of';
 
 /** Runs a script by its SHA, sending the text once when this server does not know it yet. */
 async function runScript(client: Redis, lua: Script, keys: string[], args: string[]): Promise<unknown> {

@@ -1,22 +1,38 @@
 import { afterEach, beforeEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  appendFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
+  FeatureFlagClient,
   Manager,
   StorageConflictError,
   StorageError,
   Switch,
   SwitchState,
   silentLogger,
+  type AuditEntry,
+  type FlagInput,
+  type StorageBatch,
   type StoredRecord,
-} from '../../lib/core/index.js';
+} from '../../lib/index.js';
+import { WRITTEN_BY } from '../../lib/core/store/memory.storage.js';
 import { FileStorage } from '../../lib/storage/index.js';
-import { recordingLogger, spawnChild, waitFor } from './storage-test-kit.js';
+import { auditEntry, checkAuditLog, recordingLogger, spawnChild, waitFor } from './storage-test-kit.js';
 
 const writerScript = fileURLToPath(new URL('./file-writer.child.js', import.meta.url));
+const lockScript = fileURLToPath(new URL('./file-lock.child.js', import.meta.url));
 
 let directory: string;
 let path: string;
@@ -216,7 +232,9 @@ describe('FileStorage: a writer killed with SIGKILL', () => {
       new Set([1]),
       'generation 1 whole, nothing of 2',
     );
-    await new FileStorage({ path }).write({ upserts: [{ kind: 'flag', key: 'after', version: 9, data: 1 }] });
+    await new FileStorage({ path, logger: silentLogger }).write({
+      upserts: [{ kind: 'flag', key: 'after', version: 9, data: 1 }],
+    });
     assert.deepEqual(tempFiles(), [], "the next write removes the dead writer's temporary file");
   });
 
@@ -268,5 +286,256 @@ describe('FileStorage under a Manager', () => {
       .map((r) => `${r.kind}:${r.key}`)
       .sort();
     assert.deepEqual(keys, ['switch:default.promo', 'switch:default.promo:banner', 'switch:shop.cart']);
+  });
+});
+
+describe('FileStorage: audit log', () => {
+  const auditLines = (file: string): string[] => readFileSync(file, 'utf8').split('\n').filter(Boolean);
+
+  test('the shared audit behaviour: kept with its batch, newest first, filtered, none on a conflict', async () => {
+    const storage = new FileStorage({ path, logger: silentLogger });
+    await checkAuditLog(storage);
+    const lines = auditLines(`${path}.audit.jsonl`);
+    assert.deepEqual(
+      lines.map((l) => (JSON.parse(l) as AuditEntry).id),
+      ['a1', 's1', 'b1', 'a2'],
+      'the documented layout: one JSON entry per line, oldest first',
+    );
+    await storage.close();
+  });
+
+  test('the log survives a restart: a new storage on the same path reads it', async () => {
+    const first = new FileStorage({ path });
+    const entries = [
+      auditEntry('r1', 'switch', 'default.promo', 1),
+      auditEntry('r2', 'switch', 'default.promo', 2),
+    ];
+    await first.write({
+      upserts: [{ kind: 'switch', key: 'default.promo', version: 1, data: 1 }],
+      audit: [entries[0]],
+    });
+    await first.write({
+      upserts: [{ kind: 'switch', key: 'default.promo', version: 2, data: 2 }],
+      audit: [entries[1]],
+    });
+    await first.close();
+    const second = new FileStorage({ path });
+    assert.deepEqual(await second.readAudit(), [entries[1], entries[0]]);
+    await second.close();
+  });
+
+  test('rotation bounds the size: one previous file is kept, and reads span both, newest first', async () => {
+    const maxBytes = 2000;
+    const storage = new FileStorage({ path, auditMaxBytes: maxBytes });
+    let longest = 0;
+    for (let i = 1; i <= 100; i++) {
+      const entry = auditEntry(`e${i}`, 'flag', 'f', i);
+      longest = Math.max(longest, JSON.stringify(entry).length + 1);
+      await storage.write({ upserts: [{ kind: 'flag', key: 'f', version: i, data: i }], audit: [entry] });
+    }
+    const current = statSync(`${path}.audit.jsonl`).size;
+    const previous = statSync(`${path}.audit.1.jsonl`).size;
+    assert.ok(current < maxBytes + longest, `current ${current}`);
+    assert.ok(previous >= maxBytes && previous < maxBytes + longest, `previous ${previous}`);
+    assert.deepEqual(
+      readdirSync(directory)
+        .filter((n) => n.includes('.audit'))
+        .sort(),
+      ['flags.json.audit.1.jsonl', 'flags.json.audit.jsonl'],
+      'no third file',
+    );
+    const ids = (await storage.readAudit({ limit: 1000 })).map((e) => Number(e.id.slice(1)));
+    const kept = auditLines(`${path}.audit.jsonl`).length + auditLines(`${path}.audit.1.jsonl`).length;
+    assert.ok(kept < 100, 'the oldest entries are gone');
+    assert.deepEqual(
+      ids,
+      Array.from({ length: kept }, (_, i) => 100 - i),
+      'every kept entry, newest first, with no gap between the two files',
+    );
+    await storage.close();
+  });
+
+  test('unreadable lines are reported and skipped; a torn last line spoils no later entry', async () => {
+    const logger = recordingLogger();
+    const storage = new FileStorage({ path, logger });
+    const first = auditEntry('first', 'flag', 'f', 1);
+    const second = auditEntry('second', 'flag', 'f', 2);
+    await storage.write({ upserts: [{ kind: 'flag', key: 'f', version: 1, data: 1 }], audit: [first] });
+    appendFileSync(`${path}.audit.jsonl`, 'not json\n{"id":"x"}\n{"id":"torn-by-a-cra');
+    await storage.write({ upserts: [{ kind: 'flag', key: 'f', version: 2, data: 2 }], audit: [second] });
+    assert.deepEqual(await storage.readAudit(), [second, first]);
+    assert.equal(logger.errors.length, 3, logger.errors.join('\n'));
+    assert.match(logger.errors.join('\n'), /line 4 of the audit log .*not JSON/);
+    assert.match(logger.errors.join('\n'), /line 3 .*time is not a non-empty string/);
+    assert.match(logger.errors.join('\n'), /line 2 .*not JSON/);
+    await storage.close();
+  });
+
+  test('an audit log that cannot be appended to is logged; the records of the write stand', async () => {
+    mkdirSync(`${path}.audit.jsonl`);
+    const logger = recordingLogger();
+    const storage = new FileStorage({ path, logger });
+    await storage.write({
+      upserts: [{ kind: 'flag', key: 'f', version: 1, data: 1 }],
+      audit: [auditEntry('lost', 'flag', 'f', 1)],
+    });
+    assert.deepEqual(storage.load(), [{ kind: 'flag', key: 'f', version: 1, data: 1 }]);
+    assert.equal(logger.errors.length, 1);
+    assert.match(logger.errors[0], /is stored, but its 1 audit entry could not be appended/);
+    await storage.close();
+  });
+
+  test('an audit entry that is not one refuses the write; nothing is written', async () => {
+    const storage = new FileStorage({ path });
+    const bad = { ...auditEntry('x', 'flag', 'a', 1), kind: 'widget' } as unknown as AuditEntry;
+    await assert.rejects(
+      storage.write({ upserts: [sample[0]], audit: [bad] }),
+      (error: unknown) => error instanceof StorageError && /unknown kind "widget"/.test(error.message),
+    );
+    assert.equal(existsSync(path), false);
+    assert.equal(existsSync(`${path}.audit.jsonl`), false);
+    await storage.close();
+  });
+});
+
+function darkMode(): FlagInput {
+  return {
+    key: 'dark-mode',
+    name: 'Dark mode',
+    variationType: 'boolean',
+    variations: [
+      { id: 'on', value: 'true' },
+      { id: 'off', value: 'false' },
+    ],
+    targetUsers: [],
+    rules: [],
+    isEnabled: true,
+    disabledVariationId: 'off',
+    fallthrough: { variations: [{ id: 'on', rollout: [0, 1] }] },
+    exptIncludeAllTargets: true,
+  };
+}
+
+describe('FileStorage: several instances on one file in one process', () => {
+  test('each written batch reaches every instance on the path, marked with the batch that was written', async () => {
+    const [one, two] = [
+      new FileStorage({ path }),
+      new FileStorage({ path: join(directory, '.', 'flags.json') }),
+    ];
+    const elsewhere = new FileStorage({ path: join(directory, 'other.json') });
+    const seen: Record<string, StorageBatch[]> = { one: [], two: [], elsewhere: [] };
+    one.changes$.subscribe((b) => seen.one.push(b));
+    two.changes$.subscribe((b) => seen.two.push(b));
+    elsewhere.changes$.subscribe((b) => seen.elsewhere.push(b));
+    const batch: StorageBatch = { upserts: [sample[0]], audit: [auditEntry('c1', 'flag', 'checkout', 1)] };
+    await one.write(batch);
+    assert.deepEqual(
+      seen.two.map(({ upserts, audit }) => ({ upserts, audit })),
+      [{ upserts: [sample[0]], audit: [auditEntry('c1', 'flag', 'checkout', 1)] }],
+    );
+    assert.equal((seen.two[0] as unknown as Record<symbol, unknown>)[WRITTEN_BY], batch, 'marked as written');
+    assert.equal(seen.one.length, 1, 'the writing instance hears it too (its persistence skips its own)');
+    assert.notEqual(seen.two[0].upserts[0].data, sample[0].data, 'a copy, not the caller’s object');
+    assert.deepEqual(seen.elsewhere, [], 'another file is another storage');
+    let completed = false;
+    one.changes$.subscribe({ complete: () => (completed = true) });
+    await one.close();
+    assert.equal(completed, true, "close() completes this instance's changes$");
+    await two.write({ upserts: [sample[1]] });
+    assert.equal(seen.one.length, 1, 'a closed instance hears nothing more');
+    assert.equal(seen.two.length, 2);
+    await Promise.all([two.close(), elsewhere.close()]);
+  });
+
+  test("two clients on the same file see each other's writes and audit entries, each once", async () => {
+    const a = new FeatureFlagClient({ storage: new FileStorage({ path }), logger: silentLogger });
+    const b = new FeatureFlagClient({ storage: new FileStorage({ path }), logger: silentLogger });
+    const auditOf = { a: [] as AuditEntry[], b: [] as AuditEntry[] };
+    a.writer.audit$.subscribe((e) => auditOf.a.push(e));
+    b.writer.audit$.subscribe((e) => auditOf.b.push(e));
+    const created = await a.writer.createFlag(darkMode(), { actor: 'ann' });
+    assert.equal(b.boolVariation('dark-mode', { key: 'u1' }, false), true, 'B serves what A created');
+    const off = await b.writer.setFlagEnabled('dark-mode', false, { actor: 'bob' });
+    assert.equal(a.boolVariation('dark-mode', { key: 'u1' }, true), false, 'A serves what B changed');
+    assert.deepEqual(auditOf.a, [created.audit, off.audit]);
+    assert.deepEqual(auditOf.b, [created.audit, off.audit]);
+    assert.deepEqual(
+      (await b.writer.readAudit()).map((e) => e.actor),
+      ['bob', 'ann'],
+    );
+    await a.close();
+    await b.close();
+  });
+});
+
+describe('FileStorage: one writing process (lock file)', () => {
+  const lockPath = (): string => `${path}.lock`;
+
+  test('another process holding the file refuses our writes, by name; reads still work; a kill frees it', async () => {
+    const seed = new FileStorage({ path, logger: silentLogger });
+    await seed.write({ upserts: [sample[0]], audit: [auditEntry('seed', 'flag', 'checkout', 1)] });
+    await seed.close();
+    assert.equal(existsSync(lockPath()), false, 'close() released the lock');
+
+    const run = spawnChild(lockScript, { FILE_PATH: path, MODE: 'hold' });
+    try {
+      await waitFor('the child to take the lock', () => run.lines.includes('locked'));
+      assert.equal(readFileSync(lockPath(), 'utf8').trim(), String(run.child.pid), 'the lock holds its pid');
+      const logger = recordingLogger();
+      const storage = new FileStorage({ path, logger });
+      const bytes = readFileSync(path, 'utf8');
+      const error = await storage.write({ upserts: [sample[1]] }).catch((e: unknown) => e);
+      assert.ok(error instanceof StorageError, String(error));
+      assert.ok(error.message.includes(`in use by process ${run.child.pid}`), error.message);
+      assert.ok(error.message.includes(lockPath()), 'names the lock file');
+      assert.equal(readFileSync(path, 'utf8'), bytes, 'nothing written');
+      assert.equal(storage.load().length, 2, 'load() still reads (the child wrote one record)');
+      assert.deepEqual(
+        (await storage.readAudit()).map((e) => e.id),
+        ['seed'],
+      );
+
+      run.child.kill('SIGKILL');
+      await run.exited;
+      assert.equal(existsSync(lockPath()), true, 'a killed process leaves its lock');
+      await storage.write({ upserts: [sample[1]] });
+      assert.equal(readFileSync(lockPath(), 'utf8').trim(), String(process.pid), 'taken over');
+      assert.equal(logger.warnings.length, 1);
+      assert.match(
+        logger.warnings[0],
+        new RegExp(`process ${run.child.pid} that held it is no longer running`),
+      );
+      await storage.close();
+      assert.equal(existsSync(lockPath()), false);
+    } finally {
+      run.child.kill('SIGKILL');
+    }
+  });
+
+  test('while this process writes the file, another process is refused; after close() it may write', async () => {
+    const storage = new FileStorage({ path });
+    await storage.write({ upserts: [sample[0]] });
+    const refused = spawnChild(lockScript, { FILE_PATH: path, MODE: 'try' });
+    assert.equal(await refused.exited, 2);
+    assert.match(
+      refused.lines.join('\n'),
+      new RegExp(`refused StorageError: .*in use by process ${process.pid}`),
+    );
+    await storage.close();
+    const allowed = spawnChild(lockScript, { FILE_PATH: path, MODE: 'try' });
+    assert.equal(await allowed.exited, 0);
+    assert.deepEqual(allowed.lines, ['wrote']);
+    assert.equal(existsSync(lockPath()), false, 'the child never closed: its exit removed its lock');
+    assert.ok(new FileStorage({ path }).load().some((r) => r.key === `from-${allowed.child.pid}`));
+  });
+
+  test('a lock file that holds no process id is taken over with a warning', async () => {
+    writeFileSync(lockPath(), 'garbage');
+    const logger = recordingLogger();
+    const storage = new FileStorage({ path, logger });
+    await storage.write({ upserts: [sample[0]] });
+    assert.match(logger.warnings.join('\n'), /it held "garbage", not a process id/);
+    assert.equal(readFileSync(lockPath(), 'utf8').trim(), String(process.pid));
+    await storage.close();
   });
 });

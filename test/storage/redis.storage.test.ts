@@ -3,20 +3,25 @@ import assert from 'node:assert/strict';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import {
+  FeatureFlagClient,
   Manager,
   StorageConflictError,
   StorageError,
   Switch,
   SwitchState,
   silentLogger,
+  type AuditEntry,
+  type FlagInput,
   type StorageBatch,
   type StoredRecord,
-} from '../../lib/core/index.js';
+} from '../../lib/index.js';
 import { RedisStorage, type RedisStorageOptions } from '../../lib/storage/index.js';
 import {
   REDIS_URL,
   TcpProxy,
   adminConnection,
+  auditEntry,
+  checkAuditLog,
   clientIds,
   deleteKeys,
   recordingLogger,
@@ -434,6 +439,275 @@ describe('RedisStorage', { skip }, () => {
       assert.deepEqual(seen.batches, [{ upserts: [{ kind: 'flag', key: 'fine', version: 1, data: 'ok' }] }]);
       assert.equal(logger.errors.length, 4);
       assert.ok(logger.errors.some((e) => e.includes("'flag:bad'")));
+    });
+  });
+
+  describe('audit log', () => {
+    test('the shared audit behaviour: kept with its batch, newest first, filtered, none on a conflict', async () => {
+      const prefix = prefixFor('audit-kit');
+      await checkAuditLog(open({ prefix }));
+      assert.equal(await admin.xlen(`${prefix}:audit`), 4, 'one stream entry per audit entry');
+      const [[, fields]] = await admin.xrange(`${prefix}:audit`, '-', '+', 'COUNT', 1);
+      assert.deepEqual(fields[0], 'entry', 'the documented layout: field entry → JSON');
+      assert.equal((JSON.parse(fields[1]) as AuditEntry).id, 'a1');
+    });
+
+    test('all or nothing: a conflicting batch leaves neither records nor audit, and announces nothing', async () => {
+      const prefix = prefixFor('audit-atomic');
+      const [writer, watcher] = [open({ prefix }), open({ prefix })];
+      const seen = collect(watcher);
+      await watcher.subscribed();
+      await writer.write({ upserts: [flag('a', 1)], audit: [auditEntry('a1', 'flag', 'a', 1)] });
+      const error = await writer
+        .write({
+          upserts: [
+            { ...flag('new', 1), expectedVersion: null },
+            { ...flag('a', 2), expectedVersion: 7 },
+          ],
+          audit: [auditEntry('new1', 'flag', 'new', 1), auditEntry('a2', 'flag', 'a', 2)],
+        })
+        .catch((e: unknown) => e);
+      assert.ok(error instanceof StorageConflictError, String(error));
+      assert.equal(await admin.hexists(`${prefix}:records`, 'flag:new'), 0, 'no record');
+      assert.equal(await admin.xlen(`${prefix}:audit`), 1, 'no audit entry');
+      await writer.write({ upserts: [flag('later', 1)], audit: [auditEntry('later1', 'flag', 'later', 1)] });
+      await waitFor('the later write', () => seen.keys().includes('later'));
+      assert.deepEqual(
+        seen.batches.flatMap((b) => (b.audit ?? []).map((e) => e.id)),
+        ['a1', 'later1'],
+        'the refused batch announced no audit entry',
+      );
+    });
+
+    test('all or nothing: an audit key of another type refuses the batch before any record is stored', async () => {
+      const prefix = prefixFor('audit-wrongtype');
+      const storage = open({ prefix });
+      await storage.write({ upserts: [flag('a', 1)] });
+      await admin.set(`${prefix}:audit`, 'not a stream');
+      const error = await storage
+        .write({ upserts: [flag('b', 1)], audit: [auditEntry('b1', 'flag', 'b', 1)] })
+        .catch((e: unknown) => e);
+      assert.ok(error instanceof StorageError && !(error instanceof StorageConflictError), String(error));
+      assert.match(error.message, /audit' holds a string.*nothing was written/);
+      assert.equal(await admin.hexists(`${prefix}:records`, 'flag:b'), 0);
+      assert.equal(await admin.get(`${prefix}:version`), '1', 'not counted');
+      await assert.rejects(storage.readAudit(), StorageError);
+    });
+
+    test('the stream is capped at auditCapacity (approximately: whole stream nodes are trimmed)', async () => {
+      const prefix = prefixFor('audit-cap');
+      const storage = open({ prefix, auditCapacity: 10 });
+      for (let i = 1; i <= 300; i++) {
+        await storage.write({ upserts: [flag('f', i)], audit: [auditEntry(`e${i}`, 'flag', 'f', i)] });
+      }
+      const length = await admin.xlen(`${prefix}:audit`);
+      // Redis's default stream-node-max-entries is 100: MAXLEN ~ 10 keeps at least 10 and less than 10 + 100.
+      assert.ok(length >= 10 && length <= 110, `XLEN ${length}`);
+      const newest = await storage.readAudit({ limit: 5 });
+      assert.deepEqual(
+        newest.map((e) => e.id),
+        ['e300', 'e299', 'e298', 'e297', 'e296'],
+      );
+      assert.throws(() => new RedisStorage({ prefix, auditCapacity: 0 }), /auditCapacity must be a positive/);
+    });
+
+    test('the log survives a restart: a new storage with a new client on the same prefix reads it', async () => {
+      const prefix = prefixFor('audit-restart');
+      const first = new RedisStorage({ url: REDIS_URL, prefix, logger: silentLogger });
+      const entries = [
+        auditEntry('r1', 'switch', 'default.promo', 1),
+        auditEntry('r2', 'switch', 'default.promo', 2),
+      ];
+      await first.write({
+        upserts: [{ kind: 'switch', key: 'default.promo', version: 1, data: 1 }],
+        audit: [entries[0]],
+      });
+      await first.write({
+        upserts: [{ kind: 'switch', key: 'default.promo', version: 2, data: 2 }],
+        audit: [entries[1]],
+      });
+      await first.close();
+      const client = new Redis(REDIS_URL);
+      try {
+        const second = new RedisStorage({ client, prefix, logger: silentLogger });
+        assert.deepEqual(await second.readAudit({ key: 'default.promo' }), [entries[1], entries[0]]);
+        await second.close();
+      } finally {
+        client.disconnect();
+      }
+    });
+
+    test('filtered reads page through the stream until enough entries match', async () => {
+      const prefix = prefixFor('audit-pages');
+      const storage = open({ prefix });
+      // 1,200 entries of flag 'noise' around 3 of flag 'rare': the rare ones are more than a page (500) apart.
+      const batch = (from: number): AuditEntry[] =>
+        Array.from({ length: 400 }, (_, i) => auditEntry(`n${from + i}`, 'flag', 'noise', from + i + 1));
+      await storage.write({ upserts: [flag('rare', 1)], audit: [auditEntry('rare1', 'flag', 'rare', 1)] });
+      for (const from of [0, 400])
+        await storage.write({ upserts: [flag('noise', from + 1)], audit: batch(from) });
+      await storage.write({ upserts: [flag('rare', 2)], audit: [auditEntry('rare2', 'flag', 'rare', 2)] });
+      await storage.write({ upserts: [flag('noise', 801)], audit: batch(800) });
+      assert.deepEqual(
+        (await storage.readAudit({ key: 'rare' })).map((e) => e.id),
+        ['rare2', 'rare1'],
+      );
+      assert.equal((await storage.readAudit({ limit: 1000 })).length, 1000);
+    });
+
+    test('unreadable stream entries are reported and skipped; the others are read', async () => {
+      const prefix = prefixFor('audit-bad');
+      const logger = recordingLogger();
+      const storage = open({ prefix, logger });
+      const good = auditEntry('good', 'flag', 'f', 1);
+      await storage.write({ upserts: [flag('f', 1)], audit: [good] });
+      const key = `${prefix}:audit`;
+      const ids = [
+        await admin.xadd(key, '*', 'entry', '{nope'),
+        await admin.xadd(key, '*', 'other', JSON.stringify(good)),
+        await admin.xadd(key, '*', 'entry', JSON.stringify({ ...good, kind: 'widget' })),
+        await admin.xadd(key, '*', 'entry', JSON.stringify({ ...good, changes: 'all of them' })),
+        await admin.xadd(key, '*', 'entry', '42'),
+      ];
+      assert.deepEqual(await storage.readAudit(), [good]);
+      assert.equal(logger.errors.length, 5, logger.errors.join('\n'));
+      ids.forEach((id, i) =>
+        assert.ok(logger.errors[4 - i].includes(`'${String(id)}'`), logger.errors[4 - i]),
+      );
+      assert.match(
+        logger.errors.join('\n'),
+        /unknown kind "widget"[\s\S]*has no field 'entry'[\s\S]*not JSON/,
+      );
+    });
+
+    test('an audit entry that is not one refuses the write before anything reaches Redis', async () => {
+      const prefix = prefixFor('audit-refused');
+      const storage = open({ prefix });
+      const bad = [
+        { ...auditEntry('x', 'flag', 'a', 1), action: 'explode' },
+        { ...auditEntry('x', 'flag', 'a', 1), version: Number.NaN },
+        { ...auditEntry('x', 'flag', 'a', 1), changes: [{ op: 'add', path: '/x', to: 1n }] },
+      ] as unknown as AuditEntry[];
+      for (const entry of bad) {
+        await assert.rejects(storage.write({ upserts: [flag('a', 1)], audit: [entry] }), StorageError);
+      }
+      assert.equal(await admin.exists(`${prefix}:records`, `${prefix}:version`, `${prefix}:audit`), 0);
+    });
+
+    test('announcements carry the audit entries; unreadable ones in a message are reported and skipped', async () => {
+      const prefix = prefixFor('audit-announce');
+      const logger = recordingLogger();
+      const [writer, watcher] = [open({ prefix }), open({ prefix, logger })];
+      const seen = collect(watcher);
+      await watcher.subscribed();
+      const entry = auditEntry('x1', 'flag', 'x', 1, { comment: 'hello' });
+      await writer.write({ upserts: [flag('x', 1)], audit: [entry] });
+      await waitFor('the announcement', () => seen.keys().includes('x'));
+      assert.deepEqual(seen.batches.at(-1), { upserts: [flag('x', 1)], audit: [entry] });
+      await admin.publish(
+        `${prefix}:changes`,
+        JSON.stringify({
+          writer: 'someone-else',
+          counter: 2,
+          records: [['flag:y', { version: 1, data: 'y' }]],
+          audit: [{ id: 'broken' }, auditEntry('y1', 'flag', 'y', 1)],
+        }),
+      );
+      await waitFor('the hand-made message', () => seen.keys().includes('y'));
+      assert.deepEqual(
+        seen.batches.at(-1)?.audit?.map((e) => e.id),
+        ['y1'],
+      );
+      assert.equal(logger.errors.length, 1);
+      assert.match(logger.errors[0], /unreadable audit entry.*time is not a non-empty string/);
+    });
+
+    test('a write whose announcement was missed: its audit entries arrive with the resync, once', async () => {
+      const prefix = prefixFor('audit-resync');
+      const reader = open({ prefix, logger: silentLogger });
+      const writer = open({ prefix });
+      const seen = collect(reader);
+      await reader.subscribed();
+      const live = auditEntry('live', 'switch', 'default.live', 1);
+      await writer.write({
+        upserts: [{ kind: 'switch', key: 'default.live', version: 1, data: 1 }],
+        audit: [live],
+      });
+      await waitFor('the live write', () => seen.keys().includes('default.live'));
+      const [id] = await clientIds(admin, `switchyard-changes-${prefix}`);
+      assert.ok(id);
+      // A write as the script makes it (record, counter 2, stream entry with counter 2) but never announced,
+      // in the same transaction as the kill of the subscription: only the resync can find it.
+      const missed = auditEntry('missed', 'switch', 'default.missed', 1, { actor: 'zoe' });
+      await admin
+        .multi()
+        .hset(`${prefix}:records`, 'switch:default.missed', JSON.stringify({ version: 1, data: 'm' }))
+        .incr(`${prefix}:version`)
+        .xadd(`${prefix}:audit`, '*', 'entry', JSON.stringify(missed), 'counter', '2')
+        .client('KILL', 'ID', id)
+        .exec();
+      await waitFor('the resync', () => seen.keys().includes('default.missed'));
+      assert.deepEqual(seen.batches.at(-1)?.audit, [missed], 'the missed entry comes with the resync');
+      await writer.write({ upserts: [flag('after', 1)], audit: [auditEntry('after', 'flag', 'after', 1)] });
+      await waitFor('a live announcement again', () => seen.keys().includes('after'));
+      assert.deepEqual(
+        seen.batches.flatMap((b) => (b.audit ?? []).map((e) => e.id)),
+        ['live', 'missed', 'after'],
+        'each entry once, in order',
+      );
+
+      const late = open({ prefix });
+      const lateSeen = collect(late);
+      await late.subscribed();
+      assert.ok(lateSeen.batches[0]?.upserts.length, 'a first batch with the whole storage');
+      assert.equal(lateSeen.batches[0]?.audit, undefined, 'but no history of audit entries');
+    });
+
+    test("another instance's writes reach this instance's writer.audit$ and readAudit", async () => {
+      const prefix = prefixFor('audit-clients');
+      const storageB = open({ prefix });
+      const a = new FeatureFlagClient({ storage: open({ prefix }), logger: silentLogger });
+      const b = new FeatureFlagClient({ storage: storageB, logger: silentLogger });
+      try {
+        await storageB.subscribed();
+        const seenByB: AuditEntry[] = [];
+        b.writer.audit$.subscribe((entry) => seenByB.push(entry));
+        const doc = {
+          key: 'dark-mode',
+          name: 'Dark mode',
+          variationType: 'boolean',
+          variations: [
+            { id: 'on', value: 'true' },
+            { id: 'off', value: 'false' },
+          ],
+          targetUsers: [],
+          rules: [],
+          isEnabled: true,
+          disabledVariationId: 'off',
+          fallthrough: { variations: [{ id: 'on', rollout: [0, 1] }] },
+          exptIncludeAllTargets: true,
+        } as FlagInput;
+        const created = await a.writer.createFlag(doc, { actor: 'ann', comment: 'launch' });
+        const disabled = await a.writer.setFlagEnabled('dark-mode', false, { actor: 'bob' });
+        await waitFor("A's two entries at B", () => seenByB.length >= 2);
+        assert.deepEqual(seenByB, [created.audit, disabled.audit], 'the same entries, in order');
+        assert.deepEqual(
+          seenByB.map((e) => [e.actor, e.action, e.key, e.comment]),
+          [
+            ['ann', 'create', 'dark-mode', 'launch'],
+            ['bob', 'update', 'dark-mode', undefined],
+          ],
+        );
+        assert.deepEqual(
+          (await b.writer.readAudit({ key: 'dark-mode' })).map((e) => e.id),
+          [disabled.audit.id, created.audit.id],
+          'B reads the shared log from Redis',
+        );
+        assert.equal(b.boolVariation('dark-mode', { key: 'u1' }, true), false, 'and serves the flag');
+      } finally {
+        await a.close();
+        await b.close();
+      }
     });
   });
 

@@ -1,13 +1,14 @@
 /**
  * Helpers shared by the storage tests: a recording logger, waiting for a condition, child processes, a Redis
- * probe and admin connection, and a TCP proxy that can cut Redis off (an outage without stopping the shared
- * server).
+ * probe and admin connection, a TCP proxy that can cut Redis off (an outage without stopping the shared
+ * server), and the audit-log behaviour every storage must have (`checkAuditLog`).
  */
+import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import net from 'node:net';
 import { Redis } from 'ioredis';
-import type { SwitchyardLogger } from '../../lib/index.js';
+import type { AuditEntry, FlagStorage, RecordKind, SwitchyardLogger } from '../../lib/index.js';
 
 export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 
@@ -80,7 +81,7 @@ export function adminConnection(): Redis {
 
 /** Deletes every key a test prefix may have created. */
 export async function deleteKeys(admin: Redis, prefixes: readonly string[]): Promise<void> {
-  for (const prefix of prefixes) await admin.del(`${prefix}:records`, `${prefix}:version`);
+  for (const prefix of prefixes) await admin.del(`${prefix}:records`, `${prefix}:version`, `${prefix}:audit`);
 }
 
 /** Ids of the server-side connections whose `CLIENT SETNAME` is exactly `name`. */
@@ -160,4 +161,77 @@ export function spawnChild(
   // 'close' (not 'exit'): every line the child printed has been read by then.
   const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
   return { child, lines, exited };
+}
+
+/** A hand-made audit entry (tests never let the code under test build what they compare with). */
+export function auditEntry(
+  id: string,
+  kind: RecordKind,
+  key: string,
+  version: number,
+  extra: Partial<AuditEntry> = {},
+): AuditEntry {
+  return {
+    id,
+    time: new Date(Date.UTC(2026, 0, 1, 0, 0, version)).toISOString(),
+    actor: 'kit',
+    action: version === 1 ? 'create' : 'update',
+    kind,
+    key,
+    previousVersion: version === 1 ? null : version - 1,
+    version,
+    changes: [{ op: 'change', path: '/isEnabled', from: false, to: true }],
+    ...extra,
+  };
+}
+
+/**
+ * The audit behaviour every storage with an audit log shares: a batch's entries are kept with it; `readAudit`
+ * returns them newest first (later entries of one batch are newer), filtered by kind and key, at most `limit`;
+ * a batch refused for a conflict keeps no entry. `storage` must be empty.
+ */
+export async function checkAuditLog(storage: FlagStorage): Promise<void> {
+  assert.ok(storage.readAudit, 'the storage keeps an audit log');
+  const read = async (query?: Parameters<NonNullable<FlagStorage['readAudit']>>[0]): Promise<string[]> =>
+    (await storage.readAudit!(query)).map((entry) => entry.id);
+  assert.deepEqual(await read(), [], 'an empty storage has an empty log');
+  const a1 = auditEntry('a1', 'flag', 'a', 1, { actor: 'ann', comment: 'first' });
+  const s1 = auditEntry('s1', 'segment', 's', 1);
+  const b1 = auditEntry('b1', 'flag', 'b', 1, { changes: [] });
+  const a2 = auditEntry('a2', 'flag', 'a', 2, {
+    changes: [{ op: 'add', path: '/rules/0', to: { name: 'beta', conditions: [] } }],
+  });
+  await storage.write({ upserts: [{ kind: 'flag', key: 'a', version: 1, data: { v: 1 } }], audit: [a1] });
+  await storage.write({
+    upserts: [
+      { kind: 'segment', key: 's', version: 1, data: { v: 1 } },
+      { kind: 'flag', key: 'b', version: 1, data: { v: 1 } },
+    ],
+    audit: [s1, b1],
+  });
+  await storage.write({
+    upserts: [{ kind: 'flag', key: 'a', version: 2, data: { v: 2 }, expectedVersion: 1 }],
+    audit: [a2],
+  });
+  assert.deepEqual(await storage.readAudit(), [a2, b1, s1, a1], 'whole entries, newest first');
+  assert.deepEqual(await read({ kind: 'flag' }), ['a2', 'b1', 'a1']);
+  assert.deepEqual(await read({ key: 'a' }), ['a2', 'a1']);
+  assert.deepEqual(await read({ kind: 'segment', key: 's' }), ['s1']);
+  assert.deepEqual(await read({ kind: 'switch' }), []);
+  assert.deepEqual(await read({ limit: 2 }), ['a2', 'b1']);
+  assert.deepEqual(await read({ kind: 'flag', limit: 1 }), ['a2']);
+
+  const refused = await Promise.resolve()
+    .then(() =>
+      storage.write({
+        upserts: [{ kind: 'flag', key: 'a', version: 3, data: { v: 3 }, expectedVersion: 1 }],
+        audit: [auditEntry('a3', 'flag', 'a', 3)],
+      }),
+    )
+    .then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+  assert.equal((refused as Error | undefined)?.name, 'StorageConflictError');
+  assert.deepEqual(await read(), ['a2', 'b1', 's1', 'a1'], 'a conflict keeps no audit entry');
 }

@@ -121,3 +121,51 @@ export class AuditRing {
     return out;
   }
 }
+
+const AUDIT_ACTIONS: ReadonlySet<string> = new Set<AuditAction>([
+  'create',
+  'update',
+  'archive',
+  'delete',
+  'import',
+]);
+const AUDIT_KINDS: ReadonlySet<string> = new Set<RecordKind>(['flag', 'segment', 'switch']);
+const CHANGE_OPS: ReadonlySet<string> = new Set(['add', 'remove', 'change']);
+
+/**
+ * Why a value read back from a storage is not an {@link AuditEntry}, or undefined when it is one. Storages use it
+ * to skip (and report) entries that a person or another tool left in their log.
+ * @publicApi
+ */
+export function auditEntryProblem(value: unknown): string | undefined {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return 'it is not an object';
+  const entry = value as Record<string, unknown>;
+  for (const field of ['id', 'time', 'actor', 'key'] as const) {
+    if (typeof entry[field] !== 'string' || entry[field] === '')
+      return `its ${field} is not a non-empty string`;
+  }
+  if (typeof entry.action !== 'string' || !AUDIT_ACTIONS.has(entry.action)) {
+    return `unknown action ${JSON.stringify(entry.action)}`;
+  }
+  if (typeof entry.kind !== 'string' || !AUDIT_KINDS.has(entry.kind)) {
+    return `unknown kind ${JSON.stringify(entry.kind)} (expected flag, segment or switch)`;
+  }
+  if (typeof entry.version !== 'number' || !Number.isFinite(entry.version)) {
+    return 'its version is not a finite number';
+  }
+  if (
+    entry.previousVersion !== null &&
+    (typeof entry.previousVersion !== 'number' || !Number.isFinite(entry.previousVersion))
+  ) {
+    return 'its previousVersion is neither null nor a finite number';
+  }
+  if (!Array.isArray(entry.changes)) return 'its changes are not a list';
+  for (const change of entry.changes as unknown[]) {
+    const { op, path } = (change ?? {}) as { op?: unknown; path?: unknown };
+    if (typeof op !== 'string' || !CHANGE_OPS.has(op) || typeof path !== 'string') {
+      return 'one of its changes is not { op: add|remove|change, path }';
+    }
+  }
+  if (entry.comment !== undefined && typeof entry.comment !== 'string') return 'its comment is not a string';
+  return undefined;
+}
