@@ -6,7 +6,7 @@ import { UserArguments } from './sample-user.js';
 /** A condition: the user's plan is `pro`. */
 export const proUsers = (): Condition =>
   new Condition({
-    argument: UserArguments as never,
+    argument: UserArguments,
     attribute: 'plan',
     operator: Equals.create({ value: 'pro' }),
   });

@@ -44,7 +44,7 @@ for (const platform of platforms) {
     before(async () => {
       app = await createApp(platform, {
         imports: [
-          FeatureFlagModule.forRoot({ inputs: userFromHeaders, arguments: [UserArguments as never] }),
+          FeatureFlagModule.forRoot({ inputs: userFromHeaders, arguments: [UserArguments] }),
         ],
         controllers: [PagesController],
         providers: [{ provide: APP_INTERCEPTOR, useClass: ActiveSwitchesInterceptor }],
