@@ -42,6 +42,7 @@ export {
   parentName,
   type FieldChange,
   type SwitchChanges,
+  type SwitchJSON,
   type SwitchOptions,
 } from './switch.js';
 export {
