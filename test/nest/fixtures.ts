@@ -53,9 +53,7 @@ export const UserArguments = defineArguments({
 export function selectiveSwitch(name: string, attribute: 'plan' | 'key', value: string): Switch {
   return new Switch(name, {
     state: SwitchState.Selective,
-    conditions: [
-      new Condition({ argument: UserArguments, attribute, operator: Equals.create({ value }) }),
-    ],
+    conditions: [new Condition({ argument: UserArguments, attribute, operator: Equals.create({ value }) })],
   });
 }
 

@@ -53,7 +53,8 @@ const UserArguments = defineArguments({
 });
 const VisitorArguments = defineArguments({
   name: 'Visitor',
-  appliesIf: (input: unknown): input is Visitor => typeof input === 'object' && input !== null && 'key' in input,
+  appliesIf: (input: unknown): input is Visitor =>
+    typeof input === 'object' && input !== null && 'key' in input,
   attributes: { key: value<Visitor>('key') },
 });
 
@@ -70,7 +71,10 @@ describe('typed argument containers are accepted without casts', () => {
       attribute: 'age',
       operator: operators.moreThanOrEqualTo({ lowerLimit: 18 }),
     });
-    const client = new FeatureFlagClient({ arguments: [UserArguments, VisitorArguments], logger: silentLogger });
+    const client = new FeatureFlagClient({
+      arguments: [UserArguments, VisitorArguments],
+      logger: silentLogger,
+    });
     const manager = new Manager({ arguments: [UserArguments, VisitorArguments], logger: silentLogger });
     const registry = new ArgumentRegistry([UserArguments]).register(VisitorArguments);
     const module = FeatureFlagModule.forRoot({ arguments: [UserArguments, VisitorArguments] });
@@ -177,7 +181,8 @@ describe('what must not compile on switches and arguments', () => {
     assert.throws(() => boolean<User>('vip', { hashValue: 'id' }), InvalidSwitchError);
     assert.throws(
       // @ts-expect-error a type guard goes to appliesIf
-      () => defineArguments({ name: 'V', appliesTo: (i: unknown): i is Visitor => i !== null, attributes: {} }),
+      () =>
+        defineArguments({ name: 'V', appliesTo: (i: unknown): i is Visitor => i !== null, attributes: {} }),
       InvalidSwitchError,
     );
   });

@@ -45,7 +45,12 @@ export class Condition {
   readonly negative: boolean;
   private readonly reader: Attribute<unknown>;
 
-  constructor(init: { argument: ArgumentContainer; attribute: string; operator: Operator; negative?: boolean }) {
+  constructor(init: {
+    argument: ArgumentContainer;
+    attribute: string;
+    operator: Operator;
+    negative?: boolean;
+  }) {
     this.argument = init.argument;
     this.attribute = init.attribute;
     this.operator = init.operator;
@@ -96,10 +101,9 @@ export class Condition {
   static from(json: unknown, registries?: SwitchRegistries): Condition {
     const { arguments: args, operators } = resolveRegistries(registries);
     const data = (typeof json === 'object' && json !== null ? json : {}) as Record<string, unknown>;
-    const operator = (typeof data.operator === 'object' && data.operator !== null ? data.operator : {}) as Record<
-      string,
-      unknown
-    >;
+    const operator = (
+      typeof data.operator === 'object' && data.operator !== null ? data.operator : {}
+    ) as Record<string, unknown>;
     const { name: operatorName, ...params } = operator;
     const negative = data.negative ?? false;
     if (

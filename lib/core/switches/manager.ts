@@ -194,7 +194,8 @@ export class Manager implements SwitchOwner {
    * every failure rejects the promise.
    */
   async unregister(nameOrSwitch: string | Switch): Promise<void> {
-    const name = typeof nameOrSwitch === 'string' ? nameOrSwitch : assertSwitch(nameOrSwitch, 'unregister').name;
+    const name =
+      typeof nameOrSwitch === 'string' ? nameOrSwitch : assertSwitch(nameOrSwitch, 'unregister').name;
     const doomed = this.store
       .descendantsOf(this.namespaceKey, name)
       .sort(

@@ -220,7 +220,9 @@ export class Switch {
    */
   static from(json: unknown, registries?: SwitchRegistries): Switch {
     if (typeof json !== 'object' || json === null || Array.isArray(json)) {
-      throw new InvalidSwitchError(`Switch.from needs the object Switch#toJSON() writes, got ${describe(json)}.`);
+      throw new InvalidSwitchError(
+        `Switch.from needs the object Switch#toJSON() writes, got ${describe(json)}.`,
+      );
     }
     const data = json as Partial<Record<keyof SwitchJSON, unknown>>;
     const name = data.name;
@@ -233,8 +235,7 @@ export class Switch {
     const state =
       data.state === undefined
         ? undefined
-        : (parseSwitchState(data.state) ??
-          field('state', "one of 'disabled', 'selective', 'global'"));
+        : (parseSwitchState(data.state) ?? field('state', "one of 'disabled', 'selective', 'global'"));
     const flag = (key: 'compounded' | 'concent'): boolean | undefined =>
       data[key] === undefined || typeof data[key] === 'boolean'
         ? (data[key] as boolean | undefined)
@@ -282,4 +283,10 @@ export class Switch {
 }
 
 const describe = (value: unknown): string =>
-  value === null ? 'null' : Array.isArray(value) ? 'an array' : typeof value === 'string' ? `'${value}'` : typeof value;
+  value === null
+    ? 'null'
+    : Array.isArray(value)
+      ? 'an array'
+      : typeof value === 'string'
+        ? `'${value}'`
+        : typeof value;

@@ -134,7 +134,11 @@ describe('boolean(): hashValue', () => {
     });
     const manager = new Manager({ logger: silentLogger });
     const half = (attribute: string): Condition =>
-      new Condition({ argument: MemberArguments, attribute, operator: operators.percent({ percentage: 50 }) });
+      new Condition({
+        argument: MemberArguments,
+        attribute,
+        operator: operators.percent({ percentage: 50 }),
+      });
     await manager.register(new Switch('hashed', { state: SwitchState.Selective, conditions: [half('vip')] }));
     await manager.register(
       new Switch('unhashed', { state: SwitchState.Selective, conditions: [half('vipUnhashed')] }),

@@ -42,7 +42,10 @@ describe('Manager writes: one failure style (a rejected promise)', () => {
       callWithoutThrowing(() => manager.update(copy)),
       InvalidSwitchError,
     );
-    await assert.rejects(callWithoutThrowing(() => copy.save()), InvalidSwitchError);
+    await assert.rejects(
+      callWithoutThrowing(() => copy.save()),
+      InvalidSwitchError,
+    );
     assert.deepEqual(manager.switch('y').conditions, [], 'nothing was written');
   });
 

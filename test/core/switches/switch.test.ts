@@ -191,19 +191,35 @@ describe('Switch: toJSON() and Switch.from()', () => {
   });
 
   test('bad JSON is an error naming the switch and the field', () => {
-    assert.throws(() => Switch.from('nope'), /Switch.from needs the object Switch#toJSON\(\) writes, got 'nope'/);
+    assert.throws(
+      () => Switch.from('nope'),
+      /Switch.from needs the object Switch#toJSON\(\) writes, got 'nope'/,
+    );
     assert.throws(() => Switch.from({ name: 'a.b' }), /reserved for namespaces/);
     assert.throws(() => Switch.from({ name: 'x', state: 'on' }), /Switch 'x': 'state' must be one of/);
-    assert.throws(() => Switch.from({ name: 'x', concent: 'yes' }), /Switch 'x': 'concent' must be true or false/);
-    assert.throws(() => Switch.from({ name: 'x', conditions: {} }), /Switch 'x': 'conditions' must be an array/);
     assert.throws(
-      () => Switch.from({ name: 'x', conditions: [{ argument: 'User', attribute: 'age', operator: { name: 'equals', value: 1 } }] }),
+      () => Switch.from({ name: 'x', concent: 'yes' }),
+      /Switch 'x': 'concent' must be true or false/,
+    );
+    assert.throws(
+      () => Switch.from({ name: 'x', conditions: {} }),
+      /Switch 'x': 'conditions' must be an array/,
+    );
+    assert.throws(
+      () =>
+        Switch.from({
+          name: 'x',
+          conditions: [{ argument: 'User', attribute: 'age', operator: { name: 'equals', value: 1 } }],
+        }),
       /Unknown argument 'User'/,
     );
     assert.throws(
       () =>
         Switch.from(
-          { name: 'x', conditions: [{ argument: 'User', attribute: 'age', operator: { name: 'more_then' } }] },
+          {
+            name: 'x',
+            conditions: [{ argument: 'User', attribute: 'age', operator: { name: 'more_then' } }],
+          },
           { arguments: [UserArguments] },
         ),
       /Unknown operator 'more_then'/,

@@ -26,12 +26,7 @@ function limit(operator: string, parameter: string, raw: unknown): number {
 /** Python's `%s` of a float: integral values keep one decimal (`50.0`). */
 const pyFloat = (n: number): string => (Number.isInteger(n) ? n.toFixed(1) : String(n));
 
-function bucketOf(
-  value: unknown,
-  attribute: Attribute,
-  input: unknown,
-  env: OperatorEnvironment,
-): number {
+function bucketOf(value: unknown, attribute: Attribute, input: unknown, env: OperatorEnvironment): number {
   if (attribute.kind === 'string') return percentBucket(value, env.percentHash, true);
   if (attribute.kind === 'boolean' && attribute.hashValue) {
     return percentBucket(attribute.hashValue(input), env.percentHash);
