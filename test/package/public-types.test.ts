@@ -179,10 +179,10 @@ describe('what must not compile on switches and arguments', () => {
     assert.throws(() => (sw.name = 'bar'), InvalidSwitchError);
     // @ts-expect-error hashValue is a function of the input
     assert.throws(() => boolean<User>('vip', { hashValue: 'id' }), InvalidSwitchError);
+    const isVisitor = (i: unknown): i is Visitor => i !== null;
     assert.throws(
       // @ts-expect-error a type guard goes to appliesIf
-      () =>
-        defineArguments({ name: 'V', appliesTo: (i: unknown): i is Visitor => i !== null, attributes: {} }),
+      () => defineArguments({ name: 'V', appliesTo: isVisitor, attributes: {} }),
       InvalidSwitchError,
     );
   });
