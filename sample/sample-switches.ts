@@ -1,6 +1,6 @@
 import { Injectable, type OnModuleInit } from '@nestjs/common';
 import { FeatureFlagClient } from '../lib/client/feature-flag-client.js';
-import { Condition, Equals, Switch, SwitchState } from '../lib/core/index.js';
+import { Condition, Switch, SwitchState, operators } from '../lib/core/index.js';
 import { UserArguments } from './sample-user.js';
 
 /** A condition: the user's plan is `pro`. */
@@ -8,7 +8,7 @@ export const proUsers = (): Condition =>
   new Condition({
     argument: UserArguments,
     attribute: 'plan',
-    operator: Equals.create({ value: 'pro' }),
+    operator: operators.equals({ value: 'pro' }),
   });
 
 /** Registers the sample's switches in code at start-up (they live in the embedded in-memory store). */

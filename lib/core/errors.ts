@@ -68,7 +68,8 @@ export class NoInputScopeError extends SwitchyardError {
     super(
       'Global inputs are per request, never process-wide: call input()/flush() inside an input scope. Outside ' +
         'Nest, run the work in one with manager.inputScopeRun(() => ..., [inputs]) or ' +
-        'client.inputScope.run(() => ..., [inputs]); in Nest, FeatureFlagModule opens one for every request.',
+        'client.inputScope.run(() => ..., [inputs]); in Nest, FeatureFlagModule opens one for every request ' +
+        '(its requestScope option, on by default).',
     );
   }
 }

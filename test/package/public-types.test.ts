@@ -96,6 +96,7 @@ describe('typed argument containers are accepted without casts', () => {
     const client = new FeatureFlagClient({ offline: true, bootstrap: parsed, logger: silentLogger });
     assert.equal(client.isFlagKnown('checkout-v2'), true);
     await client.close();
+    assert.equal(FeatureFlagModule.forRoot({ bootstrap: parsed }).module, FeatureFlagModule);
     const notJson: unknown = 42;
     assert.throws(
       () => new FeatureFlagClient({ offline: true, bootstrap: notJson }),
