@@ -29,7 +29,7 @@ export class InsightsModule {}
       useFactory: (insights: MemoryInsights) => ({
         bootstrapFile: FLAGS_FILE,
         inputs: userFromRequest,
-        arguments: [UserArguments as never],
+        arguments: [UserArguments],
         insights,
         // A/B/n results computed in process from what the app records (GET /experiments/:flag?event=...).
         experiments: true,

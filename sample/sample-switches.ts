@@ -1,14 +1,14 @@
 import { Injectable, type OnModuleInit } from '@nestjs/common';
 import { FeatureFlagClient } from '../lib/client/feature-flag-client.js';
-import { Condition, Equals, Switch, SwitchState } from '../lib/core/index.js';
+import { Condition, Switch, SwitchState, operators } from '../lib/core/index.js';
 import { UserArguments } from './sample-user.js';
 
 /** A condition: the user's plan is `pro`. */
 export const proUsers = (): Condition =>
   new Condition({
-    argument: UserArguments as never,
+    argument: UserArguments,
     attribute: 'plan',
-    operator: Equals.create({ value: 'pro' }),
+    operator: operators.equals({ value: 'pro' }),
   });
 
 /** Registers the sample's switches in code at start-up (they live in the embedded in-memory store). */

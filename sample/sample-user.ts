@@ -27,6 +27,6 @@ export function userFromRequest(request: { headers: IncomingHttpHeaders }): Samp
 /** What switch conditions may read from a user (Gutter's argument). */
 export const UserArguments = defineArguments({
   name: 'User',
-  appliesTo: (input: unknown): input is SampleUser => isFlagUser(input),
+  appliesIf: (input: unknown): input is SampleUser => isFlagUser(input),
   attributes: { plan: string<SampleUser>('plan'), key: string<SampleUser>('key') },
 });

@@ -6,7 +6,7 @@ import type { DataSyncPayload } from '../core/store/flag-store.js';
  * Reads FeatBit bootstrap JSON — the `latest-all` envelope `{"messageType":"data-sync","data":{...}}` or its bare
  * `data` body — from text, a parsed object or a file. Throws `InvalidFlagError` when it is neither.
  */
-export function readBootstrap(source: string | object, origin = 'bootstrap'): DataSyncPayload {
+export function readBootstrap(source: unknown, origin = 'bootstrap'): DataSyncPayload {
   let parsed: unknown = source;
   if (typeof source === 'string') {
     try {

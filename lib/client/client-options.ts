@@ -30,15 +30,16 @@ export interface FeatureFlagClientOptions {
   startWait?: number;
   /**
    * Flags to start from: FeatBit's `latest-all` JSON (`{"messageType":"data-sync","data":{...}}`) or its `data`
-   * body, as text or as a parsed object.
+   * body, as text or as a parsed object. Typed `unknown` so that `JSON.parse(...)` output is accepted as is: the
+   * shape is checked when the client starts (`InvalidFlagError` naming what is wrong).
    */
-  bootstrap?: string | object;
+  bootstrap?: unknown;
   /** A file holding the bootstrap JSON. */
   bootstrapFile?: string;
   /** Where switches (and, with a durable store, flags) persist. Memory by default. */
   storage?: FlagStorage;
-  /** Arguments that switches may use (Gutter argument containers). */
-  arguments?: readonly ArgumentContainer<never>[] | ArgumentRegistry;
+  /** Arguments that switches may use (`defineArguments(...)` containers, of any input type, or a registry). */
+  arguments?: readonly ArgumentContainer[] | ArgumentRegistry;
   /** Operators for switch conditions; the ten upstream ones by default. */
   operators?: OperatorRegistry;
   /** Create missing switches (disabled) instead of throwing. */

@@ -60,12 +60,16 @@ export class InvalidRecordError extends SwitchyardError {
   }
 }
 
-/** Global inputs were set outside of an input scope (a request, or `manager.inputScope(fn)`). @publicApi */
+/**
+ * Global inputs were set outside of an input scope (a Nest request, or `manager.inputScopeRun(fn)`). @publicApi
+ */
 export class NoInputScopeError extends SwitchyardError {
   constructor() {
     super(
-      'Global inputs are per request: call input()/flush() inside an input scope ' +
-        '(manager.inputScope(() => ...), or a Nest request with FeatureFlagModule), never process-wide.',
+      'Global inputs are per request, never process-wide: call input()/flush() inside an input scope. Outside ' +
+        'Nest, run the work in one with manager.inputScopeRun(() => ..., [inputs]) or ' +
+        'client.inputScope.run(() => ..., [inputs]); in Nest, FeatureFlagModule opens one for every request ' +
+        '(its requestScope option, on by default).',
     );
   }
 }

@@ -32,7 +32,7 @@ test(
     const admin = adminConnection();
     const client = new FeatureFlagClient({
       storage: new RedisStorage({ url: REDIS_URL, prefix, logger: silentLogger }),
-      arguments: [VisitorArguments as never],
+      arguments: [VisitorArguments],
       logger: silentLogger,
     });
     try {
@@ -67,7 +67,7 @@ test(
       );
       const reader = new FeatureFlagClient({
         storage: new RedisStorage({ url: REDIS_URL, prefix, logger: silentLogger }),
-        arguments: [VisitorArguments as never],
+        arguments: [VisitorArguments],
         logger: silentLogger,
       });
       await reader.waitForInitialization(5000);

@@ -17,7 +17,7 @@ import { VisitorArguments, incrementCounter } from './multi-instance.fixtures.js
 
 const client = new FeatureFlagClient({
   storage: new RedisStorage({ url: process.env.REDIS_URL, prefix: process.env.PREFIX, logger: silentLogger }),
-  arguments: [VisitorArguments as never],
+  arguments: [VisitorArguments],
   logger: silentLogger,
 });
 const giveUp = setTimeout(() => {
@@ -31,7 +31,7 @@ await client.register(
     state: SwitchState.Selective,
     conditions: [
       new Condition({
-        argument: VisitorArguments as never,
+        argument: VisitorArguments,
         attribute: 'age',
         operator: operators.create('more_than_or_equal_to', { lowerLimit: 18 }),
       }),

@@ -43,9 +43,7 @@ for (const platform of platforms) {
     let app: INestApplication;
     before(async () => {
       app = await createApp(platform, {
-        imports: [
-          FeatureFlagModule.forRoot({ inputs: userFromHeaders, arguments: [UserArguments as never] }),
-        ],
+        imports: [FeatureFlagModule.forRoot({ inputs: userFromHeaders, arguments: [UserArguments] })],
         controllers: [PagesController],
         providers: [{ provide: APP_INTERCEPTOR, useClass: ActiveSwitchesInterceptor }],
       });

@@ -45,7 +45,7 @@ export function userFromHeaders(request: {
 /** A Gutter argument over those users. */
 export const UserArguments = defineArguments({
   name: 'User',
-  appliesTo: (input: unknown): input is TestUser => isFlagUser(input),
+  appliesIf: (input: unknown): input is TestUser => isFlagUser(input),
   attributes: { plan: string<TestUser>('plan'), key: string<TestUser>('key') },
 });
 
@@ -53,9 +53,7 @@ export const UserArguments = defineArguments({
 export function selectiveSwitch(name: string, attribute: 'plan' | 'key', value: string): Switch {
   return new Switch(name, {
     state: SwitchState.Selective,
-    conditions: [
-      new Condition({ argument: UserArguments as never, attribute, operator: Equals.create({ value }) }),
-    ],
+    conditions: [new Condition({ argument: UserArguments, attribute, operator: Equals.create({ value }) })],
   });
 }
 

@@ -111,7 +111,7 @@ for (const platform of platforms) {
               if (factoryThrows) throw new Error('factory exploded');
               return userFromHeaders(req);
             },
-            arguments: [UserArguments as never],
+            arguments: [UserArguments],
             logger,
           }),
         ],
@@ -235,7 +235,7 @@ describe('FlagInputs outside HTTP', () => {
       imports: [
         FeatureFlagModule.forRoot({
           inputs: (req: { headers: Record<string, string | string[] | undefined> }) => userFromHeaders(req),
-          arguments: [UserArguments as never],
+          arguments: [UserArguments],
         }),
       ],
       controllers: [GqlLikeResolver],
@@ -309,7 +309,7 @@ describe('requestScope: false', () => {
         FeatureFlagModule.forRoot({
           requestScope: false,
           inputs: userFromHeaders,
-          arguments: [UserArguments as never],
+          arguments: [UserArguments],
         }),
       ],
       controllers: [NoScopeController],

@@ -67,7 +67,7 @@ describe('microservice (TCP) context', () => {
           // For a message, the factory receives the message data (and the RPC execution context).
           inputs: (message: Message, context) =>
             context?.getType() === 'rpc' && message.user ? [message.user] : [],
-          arguments: [UserArguments as never],
+          arguments: [UserArguments],
           bootstrap: {
             featureFlags: [
               {

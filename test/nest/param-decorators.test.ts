@@ -60,7 +60,7 @@ for (const platform of platforms) {
         imports: [
           FeatureFlagModule.forRoot({
             inputs: userFromHeaders,
-            arguments: [UserArguments as never],
+            arguments: [UserArguments],
             bootstrap: {
               featureFlags: [
                 flag('checkout-v2', 'string', ['control', 'treatment'], { ann: 1 }),

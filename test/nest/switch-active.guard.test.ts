@@ -145,7 +145,7 @@ for (const platform of platforms) {
         imports: [
           FeatureFlagModule.forRoot({
             inputs: userFromHeaders,
-            arguments: [UserArguments as never],
+            arguments: [UserArguments],
             bootstrap: { featureFlags: [betaFlag], segments: [] },
             logger,
           }),

@@ -7,7 +7,14 @@ import { InvalidSwitchError, UnknownArgumentError } from '../errors.js';
  */
 export type AttributeKind = 'value' | 'string' | 'boolean';
 
-/** One attribute of an argument: reads a value out of an input. @publicApi */
+/**
+ * One attribute of an argument: reads a value out of an input.
+ *
+ * `read` and `hashValue` are methods, so an `Attribute<User>` (or an `ArgumentContainer<User>`) is accepted
+ * wherever an `Attribute` of any input is expected: the argument's `applies()` is what guarantees that only
+ * matching inputs reach it.
+ * @publicApi
+ */
 export interface Attribute<TInput = unknown> {
   readonly kind: AttributeKind;
   /** Reads the attribute's value from an input this argument applies to. May throw. */
@@ -16,64 +23,97 @@ export interface Attribute<TInput = unknown> {
    * What percent operators bucket on. For `boolean` attributes this is the `hashValue` (a user id, say), so that
    * "10 % of VIPs" picks different VIPs instead of all or none.
    */
-  readonly hashValue?: (input: TInput) => unknown;
+  hashValue?(input: TInput): unknown;
 }
 
-type Getter<TInput> = ((input: TInput) => unknown) | (keyof TInput & string);
+/** How an attribute reads its value: a function of the input, or the name of one of its properties. @publicApi */
+export type AttributeGetter<TInput> = ((input: TInput) => unknown) | (keyof TInput & string);
 
-function toReader<TInput>(getter: Getter<TInput>): (input: TInput) => unknown {
+function toReader<TInput>(getter: AttributeGetter<TInput>, what: string): (input: TInput) => unknown {
   if (typeof getter === 'function') return getter;
-  return (input) => (input as Record<string, unknown>)[getter];
+  if (typeof getter === 'string' && getter !== '') {
+    return (input) => (input as Record<string, unknown>)[getter];
+  }
+  throw new InvalidSwitchError(
+    `${what} must be a property name or a function of the input, got ${describeValue(getter)}.`,
+  );
 }
+
+const describeValue = (value: unknown): string =>
+  typeof value === 'string' ? `'${value}'` : value === null ? 'null' : typeof value;
 
 /** An attribute compared and bucketed like its raw value (Gutter's `Value`). @publicApi */
-export function value<TInput>(getter: Getter<TInput>): Attribute<TInput> {
-  return { kind: 'value', read: toReader(getter) };
+export function value<TInput>(getter: AttributeGetter<TInput>): Attribute<TInput> {
+  return { kind: 'value', read: toReader(getter, 'value(): the getter') };
 }
 
 /** A text attribute: percent operators bucket it by its stable string hash (Gutter's `String`). @publicApi */
-export function string<TInput>(getter: Getter<TInput>): Attribute<TInput> {
-  return { kind: 'string', read: toReader(getter) };
+export function string<TInput>(getter: AttributeGetter<TInput>): Attribute<TInput> {
+  return { kind: 'string', read: toReader(getter, 'string(): the getter') };
 }
 
 /**
- * A boolean attribute (Gutter's `Boolean`). Give `hashValue` (e.g. the user id) so that percent operators spread
- * inputs with the same boolean across buckets; without it a boolean buckets as 1 (true) or 0 (false).
+ * A boolean attribute (Gutter's `Boolean`). Give `hashValue`, a function of the input (e.g. `(user) => user.id`),
+ * so that percent operators spread inputs with the same boolean across buckets; without it a boolean buckets as
+ * 1 (true) or 0 (false).
+ *
+ * Unlike upstream's `hash_value`, `hashValue` is never a constant (one constant puts every input in the same
+ * bucket) nor a property name: anything but a function is refused here, when the argument is defined.
  * @publicApi
  */
 export function boolean<TInput>(
-  getter: Getter<TInput>,
-  options: { hashValue?: Getter<TInput> } = {},
+  getter: AttributeGetter<TInput>,
+  options: { hashValue?: (input: TInput) => unknown } = {},
 ): Attribute<TInput> {
-  return {
-    kind: 'boolean',
-    read: toReader(getter),
-    hashValue: options.hashValue === undefined ? undefined : toReader(options.hashValue),
-  };
+  const { hashValue } = options;
+  if (hashValue !== undefined && typeof hashValue !== 'function') {
+    throw new InvalidSwitchError(
+      `boolean(): hashValue must be a function of the input that gives the value to bucket on, such as ` +
+        `(user) => user.id; got ${describeValue(hashValue)}. A constant would put every input in the same bucket.`,
+    );
+  }
+  const read = toReader(getter, 'boolean(): the getter');
+  return hashValue === undefined ? { kind: 'boolean', read } : { kind: 'boolean', read, hashValue };
 }
 
-/** A class, or a type guard: which inputs an argument applies to (Gutter's `COMPATIBLE_TYPE`). @publicApi */
-export type AppliesTo<TInput> =
-  (abstract new (...args: never[]) => TInput) | ((input: unknown) => input is TInput);
+/** A class: an argument defined with `appliesTo` applies to its instances (subclasses included). @publicApi */
+export type ArgumentClass<TInput> = abstract new (...args: never[]) => TInput;
+
+/** A type guard: an argument defined with `appliesIf` applies to the inputs it accepts. @publicApi */
+export type ArgumentGuard<TInput> = (input: unknown) => input is TInput;
+
+/** @deprecated Use `ArgumentClass` (for `appliesTo`) or `ArgumentGuard` (for `appliesIf`). @publicApi */
+export type AppliesTo<TInput> = ArgumentClass<TInput> | ArgumentGuard<TInput>;
+
+/**
+ * What `defineArguments` takes: a name, the attributes, and which inputs they apply to — either `appliesTo`, a
+ * class (tested with `instanceof`, which works for any class, compiled to ES5 or wrapped by a decorator), or
+ * `appliesIf`, a type guard. Exactly one of the two.
+ * @publicApi
+ */
+export type ArgumentDefinition<TInput> = {
+  name: string;
+  attributes: Record<string, Attribute<TInput>>;
+} & (
+  | { appliesTo: ArgumentClass<TInput>; appliesIf?: undefined }
+  | { appliesIf: ArgumentGuard<TInput>; appliesTo?: undefined }
+);
 
 /**
  * A named group of attributes that apply to one kind of input (Gutter's argument `Container`).
  * Conditions refer to it by `name`, which is how switches are stored and shared between processes.
+ * An `ArgumentContainer<User>` is accepted wherever an `ArgumentContainer` (of any input) is expected.
  * @publicApi
  */
 export interface ArgumentContainer<TInput = unknown> {
   readonly name: string;
-  /** The class given as `appliesTo`, when it was a class: an exact class match wins over a subclass match. */
-  readonly exactType: (abstract new (...args: never[]) => unknown) | undefined;
+  /** The class given as `appliesTo`, if any: an exact class match wins over a subclass match. */
+  readonly exactType: ArgumentClass<unknown> | undefined;
   /** True when this argument applies to the input. */
   applies(input: unknown): input is TInput;
   readonly attributes: ReadonlyMap<string, Attribute<TInput>>;
   /** The attribute, or a typed error naming the argument and the attribute. */
   attribute(name: string): Attribute<TInput>;
-}
-
-function isClass(fn: unknown): fn is abstract new (...args: never[]) => unknown {
-  return typeof fn === 'function' && /^class[\s{]/.test(Function.prototype.toString.call(fn));
 }
 
 /**
@@ -82,28 +122,45 @@ function isClass(fn: unknown): fn is abstract new (...args: never[]) => unknown 
  * ```ts
  * const UserArguments = defineArguments({
  *   name: 'User',
- *   appliesTo: User,                                   // a class, or a type guard
- *   attributes: { name: string('name'), age: value((u) => u.age), vip: boolean('vip', { hashValue: 'id' }) },
+ *   appliesTo: User,                                   // a class; or appliesIf: (input): input is User => ...
+ *   attributes: { name: string('name'), age: value((u) => u.age), vip: boolean('vip', { hashValue: (u) => u.id }) },
  * });
  * ```
+ * Throws `InvalidSwitchError` for a blank name, or unless exactly one of `appliesTo` (a class) and `appliesIf`
+ * (a function) is given.
  * @publicApi
  */
-export function defineArguments<TInput>(definition: {
-  name: string;
-  appliesTo: AppliesTo<TInput>;
-  attributes: Record<string, Attribute<TInput>>;
-}): ArgumentContainer<TInput> {
-  const { name, appliesTo } = definition;
+export function defineArguments<TInput>(definition: ArgumentDefinition<TInput>): ArgumentContainer<TInput> {
+  const { name, appliesTo, appliesIf } = definition;
   if (typeof name !== 'string' || name.trim() === '')
     throw new InvalidSwitchError('An argument needs a non-blank name.');
+  if ((appliesTo === undefined) === (appliesIf === undefined)) {
+    throw new InvalidSwitchError(
+      `Argument '${name}' needs exactly one of appliesTo (a class: its instances) or appliesIf (a type guard).`,
+    );
+  }
+  let applies: (input: unknown) => input is TInput;
+  if (appliesTo !== undefined) {
+    // A class is any function with a prototype object; arrow functions and methods have none.
+    if (typeof appliesTo !== 'function' || typeof appliesTo.prototype !== 'object' || !appliesTo.prototype) {
+      throw new InvalidSwitchError(
+        `Argument '${name}': appliesTo must be a class (its instances are the inputs), got ${describeValue(appliesTo)} ` +
+          `without a prototype. For a type guard such as (input): input is User => ..., use appliesIf.`,
+      );
+    }
+    applies = (input: unknown): input is TInput => input instanceof appliesTo;
+  } else {
+    if (typeof appliesIf !== 'function') {
+      throw new InvalidSwitchError(
+        `Argument '${name}': appliesIf must be a function (input) => boolean, got ${describeValue(appliesIf)}.`,
+      );
+    }
+    applies = appliesIf;
+  }
   const attributes = new Map(Object.entries(definition.attributes));
-  const exactType = isClass(appliesTo) ? appliesTo : undefined;
-  const applies = exactType
-    ? (input: unknown): input is TInput => input instanceof exactType
-    : (appliesTo as (input: unknown) => input is TInput);
   return {
     name,
-    exactType,
+    exactType: appliesTo,
     applies,
     attributes,
     attribute(attributeName: string): Attribute<TInput> {
@@ -123,15 +180,15 @@ export function defineArguments<TInput>(definition: {
  * read back. @publicApi
  */
 export class ArgumentRegistry {
-  private readonly containers = new Map<string, ArgumentContainer<never>>();
+  private readonly containers = new Map<string, ArgumentContainer>();
 
-  constructor(containers: Iterable<ArgumentContainer<never>> = []) {
+  constructor(containers: Iterable<ArgumentContainer> = []) {
     for (const container of containers) this.register(container);
   }
 
   /** Adds (or replaces) an argument under its name. */
-  register<TInput>(container: ArgumentContainer<TInput>): this {
-    this.containers.set(container.name, container as unknown as ArgumentContainer<never>);
+  register(container: ArgumentContainer): this {
+    this.containers.set(container.name, container);
     return this;
   }
 
@@ -140,14 +197,14 @@ export class ArgumentRegistry {
   }
 
   /** The argument, or `UnknownArgumentError` naming it. */
-  get(name: string): ArgumentContainer<unknown> {
+  get(name: string): ArgumentContainer {
     const container = this.containers.get(name);
     if (!container) {
       throw new UnknownArgumentError(
         `Unknown argument '${name}'. Register it (FeatureFlagModule 'arguments' option or ArgumentRegistry.register) before loading switches that use it.`,
       );
     }
-    return container as unknown as ArgumentContainer<unknown>;
+    return container;
   }
 
   get names(): string[] {

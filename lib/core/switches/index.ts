@@ -6,8 +6,12 @@ export {
   string,
   value,
   type AppliesTo,
+  type ArgumentClass,
   type ArgumentContainer,
+  type ArgumentDefinition,
+  type ArgumentGuard,
   type Attribute,
+  type AttributeGetter,
   type AttributeKind,
 } from './argument.js';
 export {
@@ -23,6 +27,7 @@ export * from './operators/identity.operator.js';
 export * from './operators/string.operator.js';
 export * from './operators/percent.operators.js';
 export * from './operators/builtin-operators.js';
+export * from './operators/operator-factories.js';
 export {
   crc32Signed,
   percentBucket,
@@ -30,13 +35,14 @@ export {
   python2Hash,
   type PercentHash,
 } from './percent-bucket.js';
-export { Condition, type ConditionRecord } from './condition.js';
+export { Condition, type ConditionRecord, type SwitchRegistries } from './condition.js';
 export {
   KEY_SEPARATOR,
   Switch,
   parentName,
   type FieldChange,
   type SwitchChanges,
+  type SwitchJSON,
   type SwitchOptions,
 } from './switch.js';
 export {

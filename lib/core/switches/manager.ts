@@ -44,7 +44,7 @@ export interface ManagerOptions {
   /** Operators; the ten upstream ones by default. Ignored when `store` is given (the store's are used). */
   operators?: OperatorRegistry;
   /** Arguments that stored switches may name. Ignored when `store` is given (the store's are used). */
-  arguments?: ArgumentRegistry | readonly ArgumentContainer<never>[];
+  arguments?: ArgumentRegistry | readonly ArgumentContainer[];
   /** How percent operators bucket text: `crc32` (default, stable everywhere), `py2` (legacy Gutter), or your own. */
   percentHash?: 'crc32' | 'py2' | PercentHash;
   logger?: SwitchyardLogger;
@@ -168,8 +168,12 @@ export class Manager implements SwitchOwner {
    * Stores a switch (replacing one of the same name) and signals `registered`. With no storage, or a synchronous
    * one, it is visible to `active()` at once; with a durable storage, once the promise resolves — a failed write
    * changes nothing (`StorageError`).
+   *
+   * Every failure — not a switch, an argument name clash (`InvalidSwitchError`), a storage error — rejects the
+   * returned promise; writes never throw synchronously.
    */
-  register(sw: Switch): Promise<void> {
+  async register(sw: Switch): Promise<void> {
+    assertSwitch(sw, 'register');
     const record = this.recordOf(sw);
     return this.commit([toWrite(record)], () => {
       const entry = this.apply(record);
@@ -181,9 +185,11 @@ export class Manager implements SwitchOwner {
   /**
    * Stores the edits of a switch copy and signals `updated` with its changes, then resets its change tracking.
    * With a storage the write is conditional on the version the copy was read at: if another writer changed the
-   * switch since, it fails with `StorageConflictError` and nothing changes — read it again and retry.
+   * switch since, it fails with `StorageConflictError` and nothing changes — read it again and retry. Like
+   * `register`, every failure rejects the promise.
    */
-  update(sw: Switch): Promise<void> {
+  async update(sw: Switch): Promise<void> {
+    assertSwitch(sw, 'update');
     const changes = sw.changes;
     const record = this.recordOf(sw);
     return this.commit([toWrite(record, baseVersionOf(sw))], () => {
@@ -196,10 +202,12 @@ export class Manager implements SwitchOwner {
 
   /**
    * Removes a switch and all its descendants, deepest first, signalling `unregistered` for each. A missing name is
-   * a no-op (its orphaned descendants are still removed). Removals are stored as tombstones.
+   * a no-op (its orphaned descendants are still removed). Removals are stored as tombstones. Like `register`,
+   * every failure rejects the promise.
    */
-  unregister(nameOrSwitch: string | Switch): Promise<void> {
-    const name = typeof nameOrSwitch === 'string' ? nameOrSwitch : nameOrSwitch.name;
+  async unregister(nameOrSwitch: string | Switch): Promise<void> {
+    const name =
+      typeof nameOrSwitch === 'string' ? nameOrSwitch : assertSwitch(nameOrSwitch, 'unregister').name;
     const doomed = this.store
       .descendantsOf(this.namespaceKey, name)
       .sort(
@@ -272,9 +280,13 @@ export class Manager implements SwitchOwner {
     this.shared.scope.flush();
   }
 
-  /** Runs `fn` in a fresh input scope (what the Nest module does for each request). */
-  inputScopeRun<T>(fn: () => T): T {
-    return this.shared.scope.run(fn);
+  /**
+   * Runs `fn` in a fresh input scope holding `inputs` (none by default), as the Nest module does for each
+   * request: inside it `input()`/`flush()` work and every `active()` call sees the scope's inputs, also after
+   * `await`s. Outside Nest this is how a job or a message handler gets global inputs.
+   */
+  inputScopeRun<T>(fn: () => T, inputs: readonly unknown[] = []): T {
+    return this.shared.scope.run(fn, Object.freeze([...inputs]));
   }
 
   /**
@@ -408,7 +420,7 @@ export class Manager implements SwitchOwner {
   }
 
   /** Registers a condition's argument by name, so stored switches naming it can be read back. */
-  private adoptArgument(argument: ArgumentContainer<unknown>): void {
+  private adoptArgument(argument: ArgumentContainer): void {
     const registry = this.store.arguments;
     if (!registry.has(argument.name)) {
       registry.register(argument);
@@ -449,6 +461,16 @@ export class Manager implements SwitchOwner {
 }
 
 const depth = (name: string): number => name.split(':').length;
+
+/** Throws `InvalidSwitchError` unless `sw` is a `Switch` (callers from JavaScript, or through `unknown`). */
+function assertSwitch(sw: unknown, method: string): Switch {
+  if (!(sw instanceof Switch)) {
+    throw new InvalidSwitchError(
+      `${method}() needs a Switch (new Switch(name, options), or a copy from switch(name)), got ${sw === null ? 'null' : typeof sw}.`,
+    );
+  }
+  return sw;
+}
 
 const toWrite = (record: SwitchRecord, expectedVersion?: number): StorageWrite => ({
   kind: 'switch',

@@ -23,29 +23,26 @@ export interface Operator {
    * True when the value passes. `attribute` and `input` are there for operators that bucket (percent), and
    * `environment` carries the engine's settings. May throw: the condition is then false and the error signalled.
    */
-  applies(
-    value: unknown,
-    attribute: Attribute<never>,
-    input: unknown,
-    environment: OperatorEnvironment,
-  ): boolean;
+  applies(value: unknown, attribute: Attribute, input: unknown, environment: OperatorEnvironment): boolean;
   /** Human text, as upstream: `between "1" and "100"`. */
   toString(): string;
 }
 
 /**
  * A kind of operator: its metadata and how to build one from parameters. Register your own in an
- * `OperatorRegistry` to use them in conditions.
+ * `OperatorRegistry` to use them in conditions. `TParams` types `create()`'s parameters (the built-in operators
+ * declare theirs, so `Between.create({ lowerLimit: 1 })` is a compile error); any definition fits where an
+ * `OperatorDefinition` is expected.
  * @publicApi
  */
-export interface OperatorDefinition {
+export interface OperatorDefinition<TParams extends object = OperatorParams> {
   readonly name: string;
   readonly group: string;
   readonly preposition: string;
   /** Names of the required parameters, in order. */
   readonly parameters: readonly string[];
   /** Builds an operator; throws `OperatorInitError` for missing or bad parameters. */
-  create(params: OperatorParams): Operator;
+  create(params: TParams): Operator;
 }
 
 /** Throws `OperatorInitError` unless every required parameter is present. */
@@ -53,6 +50,11 @@ export function requireParams(
   definition: Pick<OperatorDefinition, 'name' | 'parameters'>,
   params: OperatorParams,
 ): void {
+  if (typeof params !== 'object' || params === null) {
+    throw new OperatorInitError(
+      `Operator '${definition.name}' needs its parameters as an object (${definition.parameters.join(', ') || 'none'}), got ${params === null ? 'null' : typeof params}.`,
+    );
+  }
   for (const parameter of definition.parameters) {
     if (params[parameter] === undefined) {
       throw new OperatorInitError(`Missing parameter '${parameter}' to build operator '${definition.name}'.`);

@@ -57,7 +57,7 @@ export function switchKey(namespace: string, name: string): string {
   return namespace === '' ? name : `${namespace}.${name}`;
 }
 
-/** Writes a switch as a record. */
+/** Writes a switch as a record: its JSON (`Switch#toJSON()`) plus the namespace and the version. */
 export function toSwitchRecord(
   sw: Switch,
   namespace: string,
@@ -68,13 +68,7 @@ export function toSwitchRecord(
     schema: SWITCH_RECORD_SCHEMA,
     key: switchKey(namespace, sw.name),
     namespace,
-    name: sw.name,
-    state: sw.state,
-    compounded: sw.compounded,
-    concent: sw.concent,
-    label: sw.label,
-    description: sw.description,
-    conditions: sw.conditions.map((c) => c.toJSON()),
+    ...sw.toJSON(),
     updatedAt: new Date(version).toISOString(),
     isArchived: archived,
   };
@@ -120,13 +114,7 @@ export function parseSwitchRecord(
   }
   const conditions = (doc.conditions ?? []).map((c, i) => {
     try {
-      const { name, ...params } = c.operator;
-      return new Condition({
-        argument: registries.arguments.get(c.argument) as never,
-        attribute: c.attribute,
-        operator: registries.operators.create(name, params),
-        negative: c.negative ?? false,
-      });
+      return Condition.from(c, registries);
     } catch (error) {
       return fail(`conditions.${i}`, (error as Error).message, error);
     }

@@ -1,6 +1,6 @@
 import { InvalidSwitchError } from '../errors.js';
-import { type Condition } from './condition.js';
-import { SwitchState } from './switch-state.js';
+import { Condition, type ConditionRecord, type SwitchRegistries } from './condition.js';
+import { parseSwitchState, SwitchState } from './switch-state.js';
 
 /** The separator of hierarchical names: `movies:star_wars` is a child of `movies`. */
 export const KEY_SEPARATOR = ':';
@@ -13,6 +13,21 @@ export interface SwitchOptions {
   label?: string | null;
   description?: string | null;
   conditions?: Condition[];
+}
+
+/**
+ * A switch as plain JSON (`Switch#toJSON()`, what `JSON.stringify(sw)` writes), read back by `Switch.from`.
+ * Stored records add the namespace and the version (`toSwitchRecord`).
+ * @publicApi
+ */
+export interface SwitchJSON {
+  name: string;
+  state: SwitchState;
+  compounded: boolean;
+  concent: boolean;
+  label: string | null;
+  description: string | null;
+  conditions: ConditionRecord[];
 }
 
 /** One tracked field's change. @publicApi */
@@ -96,7 +111,11 @@ const sameConditions = (a: readonly Condition[], b: readonly Condition[]): boole
  * @publicApi
  */
 export class Switch {
-  readonly name: string;
+  /**
+   * The switch's name, fixed for its life: assigning it throws `InvalidSwitchError` (as upstream refuses a
+   * rename). To rename, register a new switch under the new name and unregister the old one.
+   */
+  declare readonly name: string;
   state: SwitchState;
   compounded: boolean;
   concent: boolean;
@@ -107,7 +126,19 @@ export class Switch {
 
   constructor(name: string, options: SwitchOptions = {}) {
     assertSwitchName(name);
-    this.name = name;
+    // An own, enumerable accessor: read like a field (and compared by deepEqual), but a rename is refused
+    // loudly, also from JavaScript, where `readonly` does not exist.
+    Object.defineProperty(this, 'name', {
+      enumerable: true,
+      configurable: false,
+      get: () => name,
+      set: (renamed: unknown) => {
+        throw new InvalidSwitchError(
+          `Switch '${name}' cannot be renamed to '${String(renamed)}': a switch's name is fixed. Register a new ` +
+            `Switch('${String(renamed)}', ...) with the same options, then unregister '${name}'.`,
+        );
+      },
+    });
     this.state = options.state ?? SwitchState.Disabled;
     this.compounded = options.compounded ?? false;
     this.concent = options.concent ?? true;
@@ -168,6 +199,63 @@ export class Switch {
     return bindSwitch(copy, owners.get(this), baseVersions.get(this));
   }
 
+  /** The switch as plain JSON (what `JSON.stringify` writes); `Switch.from` reads it back. */
+  toJSON(): SwitchJSON {
+    return {
+      name: this.name,
+      state: this.state,
+      compounded: this.compounded,
+      concent: this.concent,
+      label: this.label,
+      description: this.description,
+      conditions: this.conditions.map((condition) => condition.toJSON()),
+    };
+  }
+
+  /**
+   * Reads a switch back from its JSON (`toJSON()`, or a stored record), resolving condition arguments and
+   * operators by name through `registries` (a client's or manager's `store` fits; operators default to the ten
+   * upstream ones). Throws `InvalidSwitchError` naming the field that is wrong, or the registry error of an
+   * unknown argument or operator.
+   */
+  static from(json: unknown, registries?: SwitchRegistries): Switch {
+    if (typeof json !== 'object' || json === null || Array.isArray(json)) {
+      throw new InvalidSwitchError(
+        `Switch.from needs the object Switch#toJSON() writes, got ${describe(json)}.`,
+      );
+    }
+    const data = json as Partial<Record<keyof SwitchJSON, unknown>>;
+    const name = data.name;
+    assertSwitchName(name);
+    const field = (key: keyof SwitchJSON, expected: string): never => {
+      throw new InvalidSwitchError(
+        `Switch '${name}': '${key}' must be ${expected}, got ${describe(data[key])}. Pass what Switch#toJSON() writes.`,
+      );
+    };
+    const state =
+      data.state === undefined
+        ? undefined
+        : (parseSwitchState(data.state) ?? field('state', "one of 'disabled', 'selective', 'global'"));
+    const flag = (key: 'compounded' | 'concent'): boolean | undefined =>
+      data[key] === undefined || typeof data[key] === 'boolean'
+        ? (data[key] as boolean | undefined)
+        : field(key, 'true or false');
+    const text = (key: 'label' | 'description'): string | null | undefined =>
+      data[key] === undefined || data[key] === null || typeof data[key] === 'string'
+        ? (data[key] as string | null | undefined)
+        : field(key, 'a string or null');
+    const conditions = data.conditions ?? [];
+    if (!Array.isArray(conditions)) field('conditions', 'an array');
+    return new Switch(name, {
+      state,
+      compounded: flag('compounded'),
+      concent: flag('concent'),
+      label: text('label'),
+      description: text('description'),
+      conditions: (conditions as unknown[]).map((condition) => Condition.from(condition, registries)),
+    });
+  }
+
   /** Same name, state, compounded and concent (upstream's equality). */
   equals(other: Switch): boolean {
     return (
@@ -193,3 +281,12 @@ export class Switch {
     };
   }
 }
+
+const describe = (value: unknown): string =>
+  value === null
+    ? 'null'
+    : Array.isArray(value)
+      ? 'an array'
+      : typeof value === 'string'
+        ? `'${value}'`
+        : typeof value;

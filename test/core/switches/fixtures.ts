@@ -9,6 +9,7 @@ import {
   silentLogger,
   string,
   value,
+  type ArgumentContainer,
   type ManagerOptions,
 } from '../../../lib/core/index.js';
 
@@ -35,7 +36,7 @@ export const UserArguments = defineArguments({
   attributes: {
     name: string<User>('name'),
     age: value((u: User) => u.age),
-    isAdmin: boolean<User>('isAdmin', { hashValue: 'id' }),
+    isAdmin: boolean<User>('isAdmin', { hashValue: (u) => u.id }),
     adminNoHash: boolean<User>('isAdmin'),
     id: value<User>('id'),
     broken: value((): unknown => {
@@ -52,14 +53,14 @@ export const StaffArguments = defineArguments({
 
 export const RequestArguments = defineArguments({
   name: 'Request',
-  appliesTo: (input: unknown): input is Request => input instanceof Request,
+  appliesIf: (input: unknown): input is Request => input instanceof Request,
   attributes: { ip: string<Request>('ip') },
 });
 
 /** "Environment" conditions, as upstream's base container: they apply to a literal null input. */
 export const EnvironmentArguments = defineArguments({
   name: 'Environment',
-  appliesTo: (input: unknown): input is null => input === null,
+  appliesIf: (input: unknown): input is null => input === null,
   attributes: { always: value(() => 'yes') },
 });
 
@@ -67,14 +68,14 @@ export const operators = createOperatorRegistry();
 
 /** A condition on any argument container. */
 export function cond(
-  argument: { name: string },
+  argument: ArgumentContainer,
   attribute: string,
   operator: string,
   params: Record<string, unknown> = {},
   negative = false,
 ): Condition {
   return new Condition({
-    argument: argument as never,
+    argument,
     attribute,
     operator: operators.create(operator, params),
     negative,
@@ -83,7 +84,7 @@ export function cond(
 
 export function newManager(options: ManagerOptions = {}): Manager {
   return new Manager({
-    arguments: [UserArguments, StaffArguments, RequestArguments, EnvironmentArguments] as never,
+    arguments: [UserArguments, StaffArguments, RequestArguments, EnvironmentArguments],
     logger: silentLogger,
     ...options,
   });

@@ -128,7 +128,8 @@ describe('Manager: registry of switches', () => {
     const manager = newManager();
     const impostor = { ...UserArguments };
     const sw = new Switch('x', { conditions: [cond(impostor, 'age', 'more_than', { lowerLimit: 1 })] });
-    assert.throws(() => void manager.register(sw), InvalidSwitchError);
+    await assert.rejects(manager.register(sw), /already registered as 'User'/);
+    assert.equal(manager.has('x'), false);
   });
 });
 

@@ -16,8 +16,8 @@ import {
 
 const registry = createOperatorRegistry();
 const env = { percentHash: percentHashes.crc32 };
-const valueAttr = value((x: unknown) => x) as Attribute<never>;
-const stringAttr = string((x: unknown) => x) as Attribute<never>;
+const valueAttr: Attribute = value((x: unknown) => x);
+const stringAttr: Attribute = string((x: unknown) => x);
 const apply = (op: Operator, x: unknown, attribute = valueAttr): boolean => op.applies(x, attribute, x, env);
 const make = (name: string, params: Record<string, unknown> = {}): Operator => registry.create(name, params);
 
@@ -140,7 +140,27 @@ describe('the ten upstream operators', () => {
     assert.equal(String(make('percent', { percentage: 12.5 })), 'in 12.5% of values');
     assert.equal(String(range), 'in 10.0 - 20.0% of values');
     assert.throws(() => make('percent', { percentage: 'abc' }), OperatorInitError);
-    assert.throws(() => make('percent', { percentage: 101 }), OperatorInitError);
+    assert.throws(() => make('percent', { percentage: Number.NaN }), /finite number/);
+  });
+
+  test('percent limits outside 0-100 are accepted, as upstream: they bound buckets in [0, 100)', () => {
+    const edge = make('percent_range', { lowerLimit: -1, upperLimit: 1 });
+    assert.deepEqual(
+      [0, 0.5, 1, 99, -1].map((x) => apply(edge, x)),
+      [true, true, false, false, false],
+      '-1 buckets to 99 (floor-mod), outside -1..1',
+    );
+    assert.equal(String(edge), 'in -1.0 - 1.0% of values');
+    const everyone = make('percent', { percentage: 150 });
+    assert.deepEqual(
+      [0, 99.99, 'jeff'].map((x) => apply(everyone, x)),
+      [true, true, true],
+    );
+    const nobody = make('percent', { percentage: -5 });
+    assert.deepEqual(
+      [0, 50, 'jeff'].map((x) => apply(nobody, x)),
+      [false, false, false],
+    );
   });
 });
 

@@ -3,21 +3,47 @@ import { requireParams, type Operator, type OperatorDefinition, type OperatorPar
 
 const quote = (value: unknown): string => `"${String(value)}"`;
 
-function comparable(
+/**
+ * What the comparison operators order: numbers (bigint included), strings, booleans and dates. Values of
+ * different kinds never compare (DESIGN §4.5).
+ * @publicApi
+ */
+export type Comparable = number | bigint | string | boolean | Date;
+
+/** Parameters of `equals` (and of `strip_ignorecase_equals`, where `value` must be a string). @publicApi */
+export type EqualsParams = {
+  value: unknown;
+};
+/** Parameters of `between` (both ends exclusive) and `percent_range`. @publicApi */
+export type RangeParams<T = Comparable> = {
+  lowerLimit: T;
+  upperLimit: T;
+};
+/** Parameters of `more_than` and `more_than_or_equal_to`. @publicApi */
+export type LowerLimitParams = {
+  lowerLimit: Comparable;
+};
+/** Parameters of `before` (less than) and `less_than_or_equal_to`. @publicApi */
+export type UpperLimitParams = {
+  upperLimit: Comparable;
+};
+
+function comparable<P extends object>(
   name: string,
   preposition: string,
-  parameters: readonly string[],
-  test: (value: unknown, params: OperatorParams) => boolean,
-  text: (params: OperatorParams) => string,
-): OperatorDefinition {
-  const definition: OperatorDefinition = {
+  parameters: readonly (keyof P & string)[],
+  test: (value: unknown, params: Readonly<P>) => boolean,
+  text: (params: Readonly<P>) => string,
+): OperatorDefinition<P> {
+  const definition: OperatorDefinition<P> = {
     name,
     group: 'comparable',
     preposition,
     parameters,
     create(params) {
-      requireParams(definition, params);
-      const own = Object.freeze(Object.fromEntries(parameters.map((p) => [p, params[p]])));
+      const given = params as OperatorParams;
+      requireParams(definition, given);
+      const own = Object.freeze(Object.fromEntries(parameters.map((p) => [p, given[p]]))) as Readonly<P>;
       const operator: Operator = {
         name,
         params: own,
@@ -53,7 +79,7 @@ const atLeast = (a: unknown, b: unknown): boolean => {
 };
 
 /** `x == value`. @publicApi */
-export const Equals = comparable(
+export const Equals = comparable<EqualsParams>(
   'equals',
   'equal to',
   ['value'],
@@ -62,7 +88,7 @@ export const Equals = comparable(
 );
 
 /** `lowerLimit < x < upperLimit` (both ends exclusive, as upstream). @publicApi */
-export const Between = comparable(
+export const Between = comparable<RangeParams>(
   'between',
   'between',
   ['lowerLimit', 'upperLimit'],
@@ -71,7 +97,7 @@ export const Between = comparable(
 );
 
 /** `x < upperLimit`. Registered as `before` (upstream's key) and `less_than`. @publicApi */
-export const LessThan = comparable(
+export const LessThan = comparable<UpperLimitParams>(
   'before',
   'less than',
   ['upperLimit'],
@@ -80,7 +106,7 @@ export const LessThan = comparable(
 );
 
 /** `x <= upperLimit`. @publicApi */
-export const LessThanOrEqualTo = comparable(
+export const LessThanOrEqualTo = comparable<UpperLimitParams>(
   'less_than_or_equal_to',
   'less than or equal to',
   ['upperLimit'],
@@ -89,7 +115,7 @@ export const LessThanOrEqualTo = comparable(
 );
 
 /** `x > lowerLimit`. @publicApi */
-export const MoreThan = comparable(
+export const MoreThan = comparable<LowerLimitParams>(
   'more_than',
   'more than',
   ['lowerLimit'],
@@ -98,7 +124,7 @@ export const MoreThan = comparable(
 );
 
 /** `x >= lowerLimit`. @publicApi */
-export const MoreThanOrEqualTo = comparable(
+export const MoreThanOrEqualTo = comparable<LowerLimitParams>(
   'more_than_or_equal_to',
   'more than or equal to',
   ['lowerLimit'],

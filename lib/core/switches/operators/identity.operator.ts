@@ -9,7 +9,7 @@ const truthy: Operator = Object.freeze({
 });
 
 /** True when the value is truthy (Python-like: empty strings and collections are not). @publicApi */
-export const Truthy: OperatorDefinition = Object.freeze({
+export const Truthy: OperatorDefinition<Record<string, never>> = Object.freeze({
   name: 'true',
   group: 'identity',
   preposition: 'true',

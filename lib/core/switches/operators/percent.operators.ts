@@ -9,11 +9,15 @@ import {
 } from '../operator.js';
 import { percentBucket } from '../percent-bucket.js';
 
+/**
+ * A percent limit: any finite number, as upstream (buckets are in [0, 100), so `-1..1` holds bucket 0 and `150`
+ * holds every bucket). Numeric text from a form or an old record is accepted too.
+ */
 function limit(operator: string, parameter: string, raw: unknown): number {
   const n = typeof raw === 'string' && raw.trim() !== '' ? Number(raw) : raw;
-  if (typeof n !== 'number' || !Number.isFinite(n) || n < 0 || n > 100) {
+  if (typeof n !== 'number' || !Number.isFinite(n)) {
     throw new OperatorInitError(
-      `Operator '${operator}' needs '${parameter}' as a number from 0 to 100, got ${JSON.stringify(raw)}.`,
+      `Operator '${operator}' needs '${parameter}' as a finite number (a percentage, buckets are 0 to 99.99…), got ${JSON.stringify(raw) ?? String(raw)}.`,
     );
   }
   return n;
@@ -22,21 +26,16 @@ function limit(operator: string, parameter: string, raw: unknown): number {
 /** Python's `%s` of a float: integral values keep one decimal (`50.0`). */
 const pyFloat = (n: number): string => (Number.isInteger(n) ? n.toFixed(1) : String(n));
 
-function bucketOf(
-  value: unknown,
-  attribute: Attribute<never>,
-  input: unknown,
-  env: OperatorEnvironment,
-): number {
+function bucketOf(value: unknown, attribute: Attribute, input: unknown, env: OperatorEnvironment): number {
   if (attribute.kind === 'string') return percentBucket(value, env.percentHash, true);
   if (attribute.kind === 'boolean' && attribute.hashValue) {
-    return percentBucket((attribute.hashValue as (input: unknown) => unknown)(input), env.percentHash);
+    return percentBucket(attribute.hashValue(input), env.percentHash);
   }
   return percentBucket(value, env.percentHash);
 }
 
 /** `lowerLimit <= bucket(x) < upperLimit`. @publicApi */
-export const PercentRange: OperatorDefinition = Object.freeze({
+export const PercentRange: OperatorDefinition<{ lowerLimit: number; upperLimit: number }> = Object.freeze({
   name: 'percent_range',
   group: 'misc',
   preposition: 'in the percentage range of',
@@ -59,7 +58,7 @@ export const PercentRange: OperatorDefinition = Object.freeze({
 });
 
 /** `0 <= bucket(x) < percentage`. @publicApi */
-export const Percent: OperatorDefinition = Object.freeze({
+export const Percent: OperatorDefinition<{ percentage: number }> = Object.freeze({
   name: 'percent',
   group: 'misc',
   preposition: 'within the percentage of',
