@@ -3,7 +3,7 @@
  * FeatureFlagAdminModule, documents to write, and a storage that can be told to fail.
  */
 import 'reflect-metadata';
-import type { INestApplication, ModuleMetadata } from '@nestjs/common';
+import type { DynamicModule, INestApplication, ModuleMetadata } from '@nestjs/common';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
 import { Test } from '@nestjs/testing';
 import {
@@ -32,6 +32,8 @@ export const defaultAuth: FeatureFlagAdminModuleOptions['auth'] = {
 
 export interface AdminAppOptions {
   readonly admin?: Partial<FeatureFlagAdminModuleOptions>;
+  /** Another admin module than `forRoot({ auth: defaultAuth, ...admin })` (e.g. `forRootAsync`). */
+  readonly adminModule?: DynamicModule;
   readonly flags?: FeatureFlagModuleOptions;
   /** Limit of the platform's own body parser (bytes); the platforms' defaults otherwise. */
   readonly platformBodyLimit?: number;
@@ -44,7 +46,7 @@ export async function createAdminApp(platform: Platform, options: AdminAppOption
   const moduleRef = await Test.createTestingModule({
     imports: [
       FeatureFlagModule.forRoot({ retainFlagDocuments: true, logger: silentLogger, ...options.flags }),
-      FeatureFlagAdminModule.forRoot({ auth: defaultAuth, ...options.admin }),
+      options.adminModule ?? FeatureFlagAdminModule.forRoot({ auth: defaultAuth, ...options.admin }),
       ...(options.imports ?? []),
     ],
     providers: options.providers ?? [],
