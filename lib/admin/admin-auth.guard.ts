@@ -43,7 +43,8 @@ export class AdminAuthGuard implements CanActivate {
     const identity = await this.authenticate(context, request);
     if (identity === undefined) throw new UnauthorizedException(UNAUTHENTICATED);
     request[ADMIN_IDENTITY] = identity;
-    const writes = this.reflector.get<boolean | undefined>(ADMIN_WRITE_METADATA, context.getHandler()) === true;
+    const writes =
+      this.reflector.get<boolean | undefined>(ADMIN_WRITE_METADATA, context.getHandler()) === true;
     if (writes && (this.options.readOnly || identity.readOnly)) {
       throw new ForbiddenException(
         this.options.readOnly
@@ -69,14 +70,18 @@ export class AdminAuthGuard implements CanActivate {
       if (match !== undefined) return { actor: match.actor, readOnly: match.readOnly };
     }
     let allowed = false;
-    if (this.options.guard !== undefined) allowed = await (await this.resolveGuard()).canActivate(context) === true;
-    if (!allowed && this.options.canActivate !== undefined) allowed = (await this.options.canActivate(context)) === true;
+    if (this.options.guard !== undefined)
+      allowed = (await (await this.resolveGuard()).canActivate(context)) === true;
+    if (!allowed && this.options.canActivate !== undefined)
+      allowed = (await this.options.canActivate(context)) === true;
     if (!allowed) return undefined;
     return { actor: this.options.actor?.(request) ?? userName(request.user) ?? 'admin', readOnly: false };
   }
 
   private resolveGuard(): Promise<CanActivate> {
-    this.guardInstance ??= this.findOrCreateGuard(this.options.guard as NonNullable<ResolvedAdminOptions['guard']>);
+    this.guardInstance ??= this.findOrCreateGuard(
+      this.options.guard as NonNullable<ResolvedAdminOptions['guard']>,
+    );
     return this.guardInstance;
   }
 

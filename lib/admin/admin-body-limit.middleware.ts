@@ -11,7 +11,11 @@ import type { ResolvedAdminOptions } from './resolve-admin-options.js';
 export class AdminBodyLimitMiddleware implements NestMiddleware {
   constructor(@Inject(FEATURE_FLAG_ADMIN_OPTIONS) private readonly options: ResolvedAdminOptions) {}
 
-  use(request: { headers: Record<string, string | string[] | undefined> }, _response: unknown, next: () => void): void {
+  use(
+    request: { headers: Record<string, string | string[] | undefined> },
+    _response: unknown,
+    next: () => void,
+  ): void {
     const header = request.headers['content-length'];
     const length = typeof header === 'string' ? Number(header) : Number.NaN;
     if (Number.isFinite(length) && length > this.options.bodyLimit) {

@@ -82,14 +82,16 @@ export class AdminExceptionFilter implements ExceptionFilter {
       return {
         statusCode: HttpStatus.SERVICE_UNAVAILABLE,
         error: 'Service Unavailable',
-        message:
-          `The flag storage failed; nothing was written. Retry when the storage is back. (${exception.message})`,
+        message: `The flag storage failed; nothing was written. Retry when the storage is back. (${exception.message})`,
       };
     }
     if (exception instanceof RecordNotFoundError) {
       return { statusCode: HttpStatus.NOT_FOUND, error: 'Not Found', message: exception.message };
     }
-    if (INVALID.some((type) => exception instanceof type) || BAD_INPUT.some((type) => exception instanceof type)) {
+    if (
+      INVALID.some((type) => exception instanceof type) ||
+      BAD_INPUT.some((type) => exception instanceof type)
+    ) {
       const error = exception as Error;
       const field = fieldOf(error);
       return {
@@ -99,7 +101,10 @@ export class AdminExceptionFilter implements ExceptionFilter {
         ...(field === undefined ? {} : { errors: [{ field, messages: [error.message] }] }),
       };
     }
-    this.logger.error('Unexpected error in an admin route.', exception instanceof Error ? exception.stack : exception);
+    this.logger.error(
+      'Unexpected error in an admin route.',
+      exception instanceof Error ? exception.stack : exception,
+    );
     return {
       statusCode: HttpStatus.INTERNAL_SERVER_ERROR,
       error: 'Internal Server Error',
@@ -122,7 +127,8 @@ function fieldOf(error: Error): string | undefined {
     if (field === '(root)') field = undefined;
   }
   const list = /^(featureFlags|segments|switches)\[(\d+)\]: /.exec(error.message);
-  if (list) field = field === undefined || field === '' ? `${list[1]}.${list[2]}` : `${list[1]}.${list[2]}.${field}`;
+  if (list)
+    field = field === undefined || field === '' ? `${list[1]}.${list[2]}` : `${list[1]}.${list[2]}.${field}`;
   return field === undefined || field === '' ? undefined : dotPath(field);
 }
 

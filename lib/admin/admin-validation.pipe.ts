@@ -13,7 +13,8 @@ export function flattenValidationErrors(errors: readonly ValidationError[], pare
     const field = parent === '' ? error.property : `${parent}.${error.property}`;
     const messages = Object.values(error.constraints ?? {});
     if (messages.length > 0) out.push({ field, messages });
-    if (error.children && error.children.length > 0) out.push(...flattenValidationErrors(error.children, field));
+    if (error.children && error.children.length > 0)
+      out.push(...flattenValidationErrors(error.children, field));
   }
   return out;
 }

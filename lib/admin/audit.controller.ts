@@ -41,7 +41,9 @@ export class AuditController {
     if (limit !== undefined) {
       count = Number(limit);
       if (!/^\d+$/.test(limit) || count < 1 || count > 10_000)
-        throw new BadRequestException(`limit must be a whole number from 1 to 10000, got ${JSON.stringify(limit)}.`);
+        throw new BadRequestException(
+          `limit must be a whole number from 1 to 10000, got ${JSON.stringify(limit)}.`,
+        );
     }
     const items = await this.client.writer.readAudit({
       ...(kind === undefined ? {} : { kind: kind as RecordKind }),

@@ -76,7 +76,8 @@ function apply(swagger: SwaggerDecorators): void {
       swagger.ApiHeader({
         name: 'If-Match',
         required: false,
-        description: 'The ETag of the version you read: the write applies only to that version (409 otherwise).',
+        description:
+          'The ETag of the version you read: the write applies only to that version (409 otherwise).',
       })(prototype, method, descriptor);
     }
   }

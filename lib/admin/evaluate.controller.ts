@@ -39,7 +39,11 @@ export interface ConditionExplanation {
   readonly attribute: string;
   readonly negative: boolean;
   /** Per input (by index): whether the argument applies to it and, if so, the condition's result. */
-  readonly inputs: ReadonlyArray<{ readonly input: number; readonly applies: boolean; readonly result: boolean | null }>;
+  readonly inputs: ReadonlyArray<{
+    readonly input: number;
+    readonly applies: boolean;
+    readonly result: boolean | null;
+  }>;
 }
 
 /** A switch's answer for some inputs, and why. @publicApi */
@@ -77,7 +81,9 @@ export class EvaluateController {
   ): FlagEvaluationResponse | { flags: FlagEvaluationResponse[] } | SwitchEvaluationResponse {
     if (body.switch !== undefined) {
       if (body.flagKey !== undefined || body.user !== undefined)
-        throw new BadRequestException('Evaluate either a switch ({ switch, inputs }) or flags ({ flagKey?, user }).');
+        throw new BadRequestException(
+          'Evaluate either a switch ({ switch, inputs }) or flags ({ flagKey?, user }).',
+        );
       return this.evaluateSwitch(body.switch, body.inputs ?? [], body.namespace);
     }
     if (body.inputs !== undefined || body.namespace !== undefined)
@@ -116,7 +122,11 @@ export class EvaluateController {
     };
   }
 
-  private evaluateSwitch(name: string, inputs: unknown[], namespace: string | undefined): SwitchEvaluationResponse {
+  private evaluateSwitch(
+    name: string,
+    inputs: unknown[],
+    namespace: string | undefined,
+  ): SwitchEvaluationResponse {
     const manager = this.managerFor(namespace);
     const ns = manager.namespaceKey;
     const entry = this.client.store.switchEntry(ns, name);
@@ -129,22 +139,20 @@ export class EvaluateController {
         ? null
         : { name: parentName, active: manager.active(parentName, ...inputs, exclusive) };
     const environment = manager.operatorEnvironment;
-    const conditions = sw.conditions.map(
-      (condition): ConditionExplanation => ({
-        text: condition.toString(),
-        argument: condition.argument.name,
-        attribute: condition.attribute,
-        negative: condition.negative,
-        inputs: inputs.map((input, i) => {
-          const applies = safeApplies(() => condition.argument.applies(input));
-          return {
-            input: i,
-            applies,
-            result: applies ? condition.test(input, environment, () => undefined) : null,
-          };
-        }),
+    const conditions = sw.conditions.map((condition): ConditionExplanation => ({
+      text: condition.toString(),
+      argument: condition.argument.name,
+      attribute: condition.attribute,
+      negative: condition.negative,
+      inputs: inputs.map((input, i) => {
+        const applies = safeApplies(() => condition.argument.applies(input));
+        return {
+          input: i,
+          applies,
+          result: applies ? condition.test(input, environment, () => undefined) : null,
+        };
       }),
-    );
+    }));
     return {
       switch: name,
       namespace: ns,
@@ -164,7 +172,9 @@ export class EvaluateController {
     try {
       return namespace.split('.').reduce((manager, part) => manager.namespaced(part), root);
     } catch (error) {
-      throw new BadRequestException(`Invalid namespace ${JSON.stringify(namespace)}: ${(error as Error).message}`);
+      throw new BadRequestException(
+        `Invalid namespace ${JSON.stringify(namespace)}: ${(error as Error).message}`,
+      );
     }
   }
 }
@@ -187,7 +197,8 @@ function explain(
   if (sw.state === 'disabled') return 'Inactive: the switch is disabled for everyone.';
   if (sw.concent && parent !== null && !parent.active)
     return `Inactive: its parent '${parent.name}' is inactive for these inputs, and the switch has concent.`;
-  if (sw.state === 'global') return active ? 'Active: the switch is global (on for everyone).' : 'Inactive (forced).';
+  if (sw.state === 'global')
+    return active ? 'Active: the switch is global (on for everyone).' : 'Inactive (forced).';
   const judged = conditions.filter((c) => c.inputs.some((i) => i.applies));
   const held = conditions.filter((c) => c.inputs.some((i) => i.result === true));
   if (conditions.length === 0) return 'Inactive: the switch is selective and has no conditions.';

@@ -36,7 +36,8 @@ export class ExperimentsController {
         message: 'Name the metric event: GET /experiments/<flagKey>?event=<event name>.',
         errors: [{ field: 'event', messages: ['event is required'] }],
       });
-    if (!this.client.isFlagKnown(flagKey)) throw new NotFoundException(`No flag '${flagKey}' exists (or it is archived).`);
+    if (!this.client.isFlagKnown(flagKey))
+      throw new NotFoundException(`No flag '${flagKey}' exists (or it is archived).`);
     try {
       return this.client.experimentResults(flagKey, event, control === '' ? undefined : control);
     } catch (error) {

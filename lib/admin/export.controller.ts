@@ -1,13 +1,4 @@
-import {
-  Body,
-  Controller,
-  Get,
-  HttpCode,
-  Post,
-  UseFilters,
-  UseGuards,
-  UsePipes,
-} from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Post, UseFilters, UseGuards, UsePipes } from '@nestjs/common';
 import { FeatureFlagClient } from '../client/feature-flag-client.js';
 import type { StoreSnapshot } from '../core/store/flag-store.js';
 import type { ImportData } from '../core/store/store-writer.js';

@@ -1,10 +1,4 @@
-import {
-  Inject,
-  Module,
-  type DynamicModule,
-  type MiddlewareConsumer,
-  type NestModule,
-} from '@nestjs/common';
+import { Inject, Module, type DynamicModule, type MiddlewareConsumer, type NestModule } from '@nestjs/common';
 import { RouterModule } from '@nestjs/core';
 import { DEFAULT_ADMIN_PATH } from './admin.constants.js';
 import { AdminBodyLimitMiddleware } from './admin-body-limit.middleware.js';
@@ -48,7 +42,9 @@ export class FeatureFlagAdminModule implements NestModule {
     const guard = adminOptions.auth?.guard;
     return {
       module: FeatureFlagAdminModule,
-      imports: [RouterModule.register([{ path: path ?? DEFAULT_ADMIN_PATH, module: FeatureFlagAdminModule }])],
+      imports: [
+        RouterModule.register([{ path: path ?? DEFAULT_ADMIN_PATH, module: FeatureFlagAdminModule }]),
+      ],
       controllers: [...ADMIN_CONTROLLERS],
       providers: [
         createAdminOptionsProvider(adminOptions),

@@ -22,7 +22,7 @@ import type { FeatBitFlag } from '../core/flags/flag.model.js';
 import type { FlagInput, WriteResult } from '../core/store/store-writer.js';
 import { AdminAuthGuard } from './admin-auth.guard.js';
 import { AdminExceptionFilter } from './admin-exception.filter.js';
-import { expectedVersionOf, setETag, toPlain, type AdminResponse } from './admin-http.util.js';
+import { expectedVersionOf, toPlain, type AdminResponse } from './admin-http.util.js';
 import { AdminActor } from './admin-identity.js';
 import { AdminValidationPipe } from './admin-validation.pipe.js';
 import { AdminWrite } from './admin-write.decorator.js';
@@ -96,7 +96,9 @@ export class FlagsController {
   ): RecordResponse<FeatBitFlag> {
     const record = this.client.store.record('flag', key);
     if (record === undefined || (isArchivedDoc(record.data) && booleanQuery('archived', archived) !== true))
-      throw new NotFoundException(`No flag '${key}' exists (or it is archived). Check the key, or create it.`);
+      throw new NotFoundException(
+        `No flag '${key}' exists (or it is archived). Check the key, or create it.`,
+      );
     return recordResponse(record, response);
   }
 
@@ -128,7 +130,10 @@ export class FlagsController {
     const doc = toPlain<FlagInput>(body);
     delete doc.updatedAt;
     return writeResponse(
-      await this.client.writer.updateFlag(key, doc, { actor, ...(expectedVersion === undefined ? {} : { expectedVersion }) }),
+      await this.client.writer.updateFlag(key, doc, {
+        actor,
+        ...(expectedVersion === undefined ? {} : { expectedVersion }),
+      }),
       response,
     );
   }
@@ -196,7 +201,10 @@ export class FlagsController {
   ): Promise<WriteResult<FeatBitFlag>> {
     const expectedVersion = expectedVersionOf(ifMatch);
     return writeResponse(
-      await this.client.writer.archiveFlag(key, { actor, ...(expectedVersion === undefined ? {} : { expectedVersion }) }),
+      await this.client.writer.archiveFlag(key, {
+        actor,
+        ...(expectedVersion === undefined ? {} : { expectedVersion }),
+      }),
       response,
     );
   }
@@ -207,7 +215,9 @@ export function booleanQuery(name: string, value: string | undefined): boolean |
   if (value === undefined || value === '') return undefined;
   if (value === 'true') return true;
   if (value === 'false') return false;
-  throw new BadRequestException(`Query parameter ${name} must be true or false, got ${JSON.stringify(value)}.`);
+  throw new BadRequestException(
+    `Query parameter ${name} must be true or false, got ${JSON.stringify(value)}.`,
+  );
 }
 
 /** A body naming another record than the path. */

@@ -73,7 +73,10 @@ export function resolveAdminOptions(raw: unknown): ResolvedAdminOptions {
   }
   const bodyLimit = options.bodyLimit ?? DEFAULT_ADMIN_BODY_LIMIT;
   if (!Number.isSafeInteger(bodyLimit) || bodyLimit <= 0)
-    throw new AdminOptionsError('bodyLimit', `expected a positive number of bytes, got ${String(bodyLimit)}.`);
+    throw new AdminOptionsError(
+      'bodyLimit',
+      `expected a positive number of bytes, got ${String(bodyLimit)}.`,
+    );
   return {
     apiKeys,
     guard: auth.guard,

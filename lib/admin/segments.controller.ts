@@ -52,7 +52,10 @@ export class SegmentsController {
 
   /** Every segment (archived ones with `?archived=true`), filtered by `?q=` (id or name). */
   @Get()
-  list(@Query('q') q?: string, @Query('archived') archived?: string): { count: number; items: SegmentSummary[] } {
+  list(
+    @Query('q') q?: string,
+    @Query('archived') archived?: string,
+  ): { count: number; items: SegmentSummary[] } {
     const withArchived = booleanQuery('archived', archived) === true;
     const needle = q?.toLowerCase();
     const items = this.client.store
@@ -86,7 +89,9 @@ export class SegmentsController {
   ): RecordResponse<FeatBitSegment> {
     const record = this.client.store.record('segment', id);
     if (record === undefined || (isArchivedDoc(record.data) && booleanQuery('archived', archived) !== true))
-      throw new NotFoundException(`No segment '${id}' exists (or it is archived). Check the id, or create it.`);
+      throw new NotFoundException(
+        `No segment '${id}' exists (or it is archived). Check the id, or create it.`,
+      );
     return recordResponse(record, response);
   }
 
@@ -118,7 +123,10 @@ export class SegmentsController {
     const doc = toPlain<SegmentInput>(body);
     delete doc.updatedAt;
     return writeResponse(
-      await this.client.writer.updateSegment(id, doc, { actor, ...(expectedVersion === undefined ? {} : { expectedVersion }) }),
+      await this.client.writer.updateSegment(id, doc, {
+        actor,
+        ...(expectedVersion === undefined ? {} : { expectedVersion }),
+      }),
       response,
     );
   }
@@ -135,7 +143,10 @@ export class SegmentsController {
   ): Promise<WriteResult<FeatBitSegment>> {
     const expectedVersion = expectedVersionOf(ifMatch);
     return writeResponse(
-      await this.client.writer.archiveSegment(id, { actor, ...(expectedVersion === undefined ? {} : { expectedVersion }) }),
+      await this.client.writer.archiveSegment(id, {
+        actor,
+        ...(expectedVersion === undefined ? {} : { expectedVersion }),
+      }),
       response,
     );
   }

@@ -92,8 +92,13 @@ export class SwitchesController {
     const ns = body.namespace ?? this.namespaceOf(namespace);
     if (namespace !== undefined && body.namespace !== undefined && body.namespace !== namespace)
       throw keyMismatch('namespace', body.namespace, namespace);
-    const { key: _key, schema: _schema, updatedAt: _updatedAt, isArchived: _archived, ...fields } =
-      toPlain<SwitchDocumentDto>(body);
+    const {
+      key: _key,
+      schema: _schema,
+      updatedAt: _updatedAt,
+      isArchived: _archived,
+      ...fields
+    } = toPlain<SwitchDocumentDto>(body);
     const expectedVersion = expectedVersionOf(ifMatch);
     const input: SwitchInput = {
       ...fields,
@@ -166,7 +171,9 @@ export class SwitchesController {
   private namespaceOf(namespace: string | undefined): string {
     if (namespace === undefined || namespace === '') return this.client.manager.namespaceKey;
     if (/[:\s]/.test(namespace))
-      throw new BadRequestException(`namespace must not contain ':' or spaces, got ${JSON.stringify(namespace)}.`);
+      throw new BadRequestException(
+        `namespace must not contain ':' or spaces, got ${JSON.stringify(namespace)}.`,
+      );
     return namespace;
   }
 }

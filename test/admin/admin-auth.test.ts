@@ -37,7 +37,10 @@ class ConfigModule {}
 async function compile(imports: unknown[]): Promise<unknown> {
   try {
     const moduleRef = await Test.createTestingModule({
-      imports: [FeatureFlagModule.forRoot({ retainFlagDocuments: true, logger: silentLogger }), ...(imports as never[])],
+      imports: [
+        FeatureFlagModule.forRoot({ retainFlagDocuments: true, logger: silentLogger }),
+        ...(imports as never[]),
+      ],
     }).compile();
     await moduleRef.close();
     return undefined;
@@ -83,7 +86,11 @@ for (const platform of platforms) {
       await http.get(`${ADMIN}/flags`).expect(401);
       const created = await http.post(`${ADMIN}/flags`).set('x-user', 'carol').send(checkoutFlag());
       assert.equal(created.status, 201, JSON.stringify(created.body));
-      await http.patch(`${ADMIN}/flags/checkout-v2`).set('x-user', 'dave').send({ enabled: false }).expect(200);
+      await http
+        .patch(`${ADMIN}/flags/checkout-v2`)
+        .set('x-user', 'dave')
+        .send({ enabled: false })
+        .expect(200);
       const audit = await http.get(`${ADMIN}/audit`).set('x-user', 'eve');
       assert.deepEqual(
         audit.body.items.map((e: { actor: string; action: string }) => [e.actor, e.action]),
@@ -103,7 +110,8 @@ for (const platform of platforms) {
         path: 'ops/flags-admin',
         auth: {
           canActivate: (context) =>
-            context.switchToHttp().getRequest<{ headers: Record<string, string> }>().headers['x-team'] === 'ops',
+            context.switchToHttp().getRequest<{ headers: Record<string, string> }>().headers['x-team'] ===
+            'ops',
           actor: (req: { headers: Record<string, string> }) => `ops:${req.headers['x-person']}`,
         },
       },
@@ -112,7 +120,12 @@ for (const platform of platforms) {
     try {
       await http.get(`${ADMIN}/flags`).set('x-team', 'ops').expect(404); // not mounted there
       await http.get('/ops/flags-admin/flags').set('x-team', 'dev').expect(401);
-      await http.post('/ops/flags-admin/flags').set('x-team', 'ops').set('x-person', 'fay').send(checkoutFlag()).expect(201);
+      await http
+        .post('/ops/flags-admin/flags')
+        .set('x-team', 'ops')
+        .set('x-person', 'fay')
+        .send(checkoutFlag())
+        .expect(201);
       const audit = await http.get('/ops/flags-admin/audit').set('x-team', 'ops');
       assert.equal(audit.body.items[0].actor, 'ops:fay');
     } finally {
@@ -124,13 +137,18 @@ for (const platform of platforms) {
         path: 'second-admin',
         imports: [ConfigModule],
         inject: [AdminConfig],
-        useFactory: (config: AdminConfig) => ({ auth: { apiKeys: [{ key: config.keys[0], actor: 'from-config' }] } }),
+        useFactory: (config: AdminConfig) => ({
+          auth: { apiKeys: [{ key: config.keys[0], actor: 'from-config' }] },
+        }),
       }),
     });
     const second = request(asyncApp.getHttpServer());
     try {
       await second.get('/second-admin/flags').set('x-api-key', 'unused-0123456789').expect(401);
-      const created = await second.post('/second-admin/flags').set('x-api-key', 'config-key-0123456789').send(checkoutFlag());
+      const created = await second
+        .post('/second-admin/flags')
+        .set('x-api-key', 'config-key-0123456789')
+        .send(checkoutFlag());
       assert.equal(created.status, 201, JSON.stringify(created.body));
       assert.equal(created.body.audit.actor, 'from-config');
     } finally {

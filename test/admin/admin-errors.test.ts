@@ -55,17 +55,33 @@ const READ_ROUTES: ReadonlyArray<[Method, string, object | undefined]> = [
 /** A flag, a segment (not used by the flag) and a switch to act on. */
 async function seed(app: INestApplication): Promise<void> {
   const http = request(app.getHttpServer());
-  await http.post(`${ADMIN}/flags`).set(...bearer()).send(checkoutFlag()).expect(201);
-  await http.post(`${ADMIN}/segments`).set(...bearer()).send({ id: 'beta', included: ['ann'] }).expect(201);
-  await http.put(`${ADMIN}/switches/reports`).set(...bearer()).send({ state: 'global' }).expect(200);
+  await http
+    .post(`${ADMIN}/flags`)
+    .set(...bearer())
+    .send(checkoutFlag())
+    .expect(201);
+  await http
+    .post(`${ADMIN}/segments`)
+    .set(...bearer())
+    .send({ id: 'beta', included: ['ann'] })
+    .expect(201);
+  await http
+    .put(`${ADMIN}/switches/reports`)
+    .set(...bearer())
+    .send({ state: 'global' })
+    .expect(200);
 }
 
-const send = (app: INestApplication, [method, path, body]: [Method, string, object | undefined]): request.Test => {
+const send = (
+  app: INestApplication,
+  [method, path, body]: [Method, string, object | undefined],
+): request.Test => {
   const req = request(app.getHttpServer())[method](`${ADMIN}${path}`);
   return body === undefined ? req : req.send(body);
 };
 
-const snapshotOf = (app: INestApplication): string => JSON.stringify(app.get(FeatureFlagClient).store.snapshot());
+const snapshotOf = (app: INestApplication): string =>
+  JSON.stringify(app.get(FeatureFlagClient).store.snapshot());
 
 for (const platform of platforms) {
   test(`${platform}: every route answers 401 without valid credentials, and nothing changes`, async () => {
@@ -74,7 +90,11 @@ for (const platform of platforms) {
       await seed(app);
       const before = snapshotOf(app);
       for (const route of [...READ_ROUTES, ...WRITE_ROUTES]) {
-        for (const credentials of [undefined, ['Authorization', 'Bearer wrong-key-0123456789'], ['x-api-key', 'nope']]) {
+        for (const credentials of [
+          undefined,
+          ['Authorization', 'Bearer wrong-key-0123456789'],
+          ['x-api-key', 'nope'],
+        ]) {
           const req = send(app, route);
           if (credentials) req.set(credentials[0], credentials[1]);
           const res = await req;
@@ -150,11 +170,16 @@ for (const platform of platforms) {
         'rules.0.conditions.1.op',
         'rules.0.variations.0.rollout',
       ]);
-      assert.deepEqual(await fields(http.post(`${ADMIN}/flags`).send({ ...checkoutFlag('x'), isEnabled: 'yes', surprise: 1 })), [
-        'isEnabled',
-        'surprise',
-      ]);
-      assert.deepEqual(await fields(http.post(`${ADMIN}/flags`).send({ ...checkoutFlag(), key: 'bad key!' })), ['key']);
+      assert.deepEqual(
+        await fields(
+          http.post(`${ADMIN}/flags`).send({ ...checkoutFlag('x'), isEnabled: 'yes', surprise: 1 }),
+        ),
+        ['isEnabled', 'surprise'],
+      );
+      assert.deepEqual(
+        await fields(http.post(`${ADMIN}/flags`).send({ ...checkoutFlag(), key: 'bad key!' })),
+        ['key'],
+      );
       // What only the writer can tell (a variation id that points nowhere), with the writer's field, in dot form.
       const dangling = {
         ...checkoutFlag(),
@@ -170,22 +195,32 @@ for (const platform of platforms) {
         'rules.0.conditions.0.value',
       ]);
       assert.deepEqual(
-        await fields(http.put(`${ADMIN}/flags/checkout-v2`).send({ ...checkoutFlag(), disabledVariationId: 'ghost' })),
+        await fields(
+          http.put(`${ADMIN}/flags/checkout-v2`).send({ ...checkoutFlag(), disabledVariationId: 'ghost' }),
+        ),
         ['disabledVariationId'],
       );
       assert.deepEqual(await fields(http.put(`${ADMIN}/flags/other-key`).send(checkoutFlag())), ['key']);
       assert.deepEqual(
-        await fields(http.patch(`${ADMIN}/flags/checkout-v2`).send({ rollout: { control: 50, treatment: 40 } })),
+        await fields(
+          http.patch(`${ADMIN}/flags/checkout-v2`).send({ rollout: { control: 50, treatment: 40 } }),
+        ),
         ['fallthrough'],
       );
       assert.deepEqual(
-        await fields(http.patch(`${ADMIN}/flags/checkout-v2`).send({ addTarget: { variation: 'nope', userKey: 'u' } })),
+        await fields(
+          http.patch(`${ADMIN}/flags/checkout-v2`).send({ addTarget: { variation: 'nope', userKey: 'u' } }),
+        ),
         ['targetUsers'],
       );
-      assert.deepEqual(await fields(http.patch(`${ADMIN}/flags/checkout-v2`).send({ addTarget: { variation: 'control' } })), [
-        'addTarget.userKey',
-      ]);
-      const twoEdits = await http.patch(`${ADMIN}/flags/checkout-v2`).set(...bearer()).send({ enabled: true, fallthrough: 'control' });
+      assert.deepEqual(
+        await fields(http.patch(`${ADMIN}/flags/checkout-v2`).send({ addTarget: { variation: 'control' } })),
+        ['addTarget.userKey'],
+      );
+      const twoEdits = await http
+        .patch(`${ADMIN}/flags/checkout-v2`)
+        .set(...bearer())
+        .send({ enabled: true, fallthrough: 'control' });
       assert.equal(twoEdits.status, 400);
       assert.match(twoEdits.body.message, /exactly one edit/);
       assert.deepEqual(
@@ -200,14 +235,28 @@ for (const platform of platforms) {
       const unknownOperator = await http
         .put(`${ADMIN}/switches/reports`)
         .set(...bearer())
-        .send({ state: 'selective', conditions: [{ argument: 'Nobody', attribute: 'x', operator: { name: 'equals' } }] });
+        .send({
+          state: 'selective',
+          conditions: [{ argument: 'Nobody', attribute: 'x', operator: { name: 'equals' } }],
+        });
       assert.equal(unknownOperator.status, 400, JSON.stringify(unknownOperator.body));
       assert.deepEqual(
-        await fields(http.post(`${ADMIN}/import`).send({ featureFlags: [checkoutFlag('a'), { ...checkoutFlag('b'), variations: [{ id: 1 }] }] })),
+        await fields(
+          http
+            .post(`${ADMIN}/import`)
+            .send({ featureFlags: [checkoutFlag('a'), { ...checkoutFlag('b'), variations: [{ id: 1 }] }] }),
+        ),
         ['featureFlags.1.variations.0.id', 'featureFlags.1.variations.0.value'],
       );
-      await http.get(`${ADMIN}/flags?enabled=maybe`).set(...bearer()).expect(400);
-      const badIfMatch = await http.put(`${ADMIN}/flags/checkout-v2`).set(...bearer()).set('If-Match', 'yesterday').send(checkoutFlag());
+      await http
+        .get(`${ADMIN}/flags?enabled=maybe`)
+        .set(...bearer())
+        .expect(400);
+      const badIfMatch = await http
+        .put(`${ADMIN}/flags/checkout-v2`)
+        .set(...bearer())
+        .set('If-Match', 'yesterday')
+        .send(checkoutFlag());
       assert.equal(badIfMatch.status, 400);
       assert.match(badIfMatch.body.message, /If-Match must be the ETag/);
 
@@ -251,7 +300,11 @@ for (const platform of platforms) {
 
       const read = await http.get(`${ADMIN}/flags/checkout-v2`).set(...bearer());
       const stale = read.headers.etag as string;
-      await http.patch(`${ADMIN}/flags/checkout-v2`).set(...bearer()).send({ enabled: false }).expect(200);
+      await http
+        .patch(`${ADMIN}/flags/checkout-v2`)
+        .set(...bearer())
+        .send({ enabled: false })
+        .expect(200);
       const before = snapshotOf(app);
       const current = app.get(FeatureFlagClient).store.record('flag', 'checkout-v2')?.version;
       for (const [method, body] of [
@@ -259,14 +312,20 @@ for (const platform of platforms) {
         ['patch', { enabled: true }],
         ['delete', undefined],
       ] as Array<[Method, object | undefined]>) {
-        const res = await send(app, [method, '/flags/checkout-v2', body]).set(...bearer()).set('If-Match', stale);
+        const res = await send(app, [method, '/flags/checkout-v2', body])
+          .set(...bearer())
+          .set('If-Match', stale);
         assert.equal(res.status, 409, `${method}: ${JSON.stringify(res.body)}`);
         assert.match(res.body.message, /Write conflict on 'checkout-v2'.*read it again and retry/);
         assert.equal(res.body.expectedVersion, Number(stale.replace(/"/g, '')));
         assert.equal(res.body.actualVersion, current);
       }
       const segment = await http.get(`${ADMIN}/segments/beta`).set(...bearer());
-      await http.put(`${ADMIN}/segments/beta`).set(...bearer()).send({ id: 'beta', included: ['x'] }).expect(200);
+      await http
+        .put(`${ADMIN}/segments/beta`)
+        .set(...bearer())
+        .send({ id: 'beta', included: ['x'] })
+        .expect(200);
       await http
         .put(`${ADMIN}/segments/beta`)
         .set(...bearer())
@@ -274,13 +333,19 @@ for (const platform of platforms) {
         .send({ id: 'beta', included: ['y'] })
         .expect(409);
       const sw = await http.get(`${ADMIN}/switches/reports`).set(...bearer());
-      await http.patch(`${ADMIN}/switches/reports`).set(...bearer()).send({ state: 'disabled' }).expect(200);
+      await http
+        .patch(`${ADMIN}/switches/reports`)
+        .set(...bearer())
+        .send({ state: 'disabled' })
+        .expect(200);
       for (const [method, body] of [
         ['put', { state: 'global' }],
         ['patch', { state: 'global' }],
         ['delete', undefined],
       ] as Array<[Method, object | undefined]>) {
-        const res = await send(app, [method, '/switches/reports', body]).set(...bearer()).set('If-Match', sw.headers.etag);
+        const res = await send(app, [method, '/switches/reports', body])
+          .set(...bearer())
+          .set('If-Match', sw.headers.etag);
         assert.equal(res.status, 409, `${method} switch: ${JSON.stringify(res.body)}`);
       }
       const afterSegmentAndSwitch = snapshotOf(app);
@@ -289,7 +354,11 @@ for (const platform of platforms) {
       assert.equal(flagDoc.name, 'Checkout v2');
       assert.equal(flagDoc.isEnabled, false);
       // Creating a key that exists is a conflict too.
-      await http.post(`${ADMIN}/flags`).set(...bearer()).send(checkoutFlag()).expect(409);
+      await http
+        .post(`${ADMIN}/flags`)
+        .set(...bearer())
+        .send(checkoutFlag())
+        .expect(409);
     } finally {
       await app.close();
     }
@@ -297,16 +366,26 @@ for (const platform of platforms) {
 
   test(`${platform}: a 2 MiB body answers 413 even when the platform's parser takes 10 MiB`, async () => {
     const app = await createAdminApp(platform, { platformBodyLimit: 10 * 1024 * 1024 });
-    const small = await createAdminApp(platform, { platformBodyLimit: 10 * 1024 * 1024, admin: { bodyLimit: 4096 } });
+    const small = await createAdminApp(platform, {
+      platformBodyLimit: 10 * 1024 * 1024,
+      admin: { bodyLimit: 4096 },
+    });
     const defaults = await createAdminApp(platform);
     const http = request(app.getHttpServer());
     try {
       const before = snapshotOf(app);
       // A valid JSON flag document padded to 2 MiB.
       const flag = JSON.stringify({ ...checkoutFlag(), description: '' });
-      const twoMiB = flag.replace('"description":""', `"description":"${'x'.repeat(2 * 1024 * 1024 - flag.length)}"`);
+      const twoMiB = flag.replace(
+        '"description":""',
+        `"description":"${'x'.repeat(2 * 1024 * 1024 - flag.length)}"`,
+      );
       assert.equal(Buffer.byteLength(twoMiB), 2 * 1024 * 1024);
-      const res = await http.post(`${ADMIN}/flags`).set(...bearer()).set('content-type', 'application/json').send(twoMiB);
+      const res = await http
+        .post(`${ADMIN}/flags`)
+        .set(...bearer())
+        .set('content-type', 'application/json')
+        .send(twoMiB);
       assert.equal(res.status, 413, JSON.stringify(res.body).slice(0, 300));
       assert.match(res.body.message, /2097152 bytes; the admin API accepts at most 1048576/);
       assert.equal(snapshotOf(app), before);
@@ -316,11 +395,20 @@ for (const platform of platforms) {
       const fits = { ...checkoutFlag(), targetUsers: [{ variationId: 'v-treatment', keyIds }] };
       const size = Buffer.byteLength(JSON.stringify(fits));
       assert.ok(size > 800 * 1024 && size < 1024 * 1024, String(size));
-      const ok = await http.post(`${ADMIN}/flags`).set(...bearer()).send(fits);
+      const ok = await http
+        .post(`${ADMIN}/flags`)
+        .set(...bearer())
+        .send(fits);
       assert.equal(ok.status, 201, JSON.stringify(ok.body).slice(0, 300));
-      assert.equal(app.get(FeatureFlagClient).stringVariation('checkout-v2', { key: keyIds[15_999] }, 'x'), 'treatment');
+      assert.equal(
+        app.get(FeatureFlagClient).stringVariation('checkout-v2', { key: keyIds[15_999] }, 'x'),
+        'treatment',
+      );
 
-      const limited = await request(small.getHttpServer()).post(`${ADMIN}/flags`).set(...bearer()).send(fits);
+      const limited = await request(small.getHttpServer())
+        .post(`${ADMIN}/flags`)
+        .set(...bearer())
+        .send(fits);
       assert.equal(limited.status, 413);
       assert.match(limited.body.message, /at most 4096/);
       // With the platforms' default parser limits, 2 MiB is refused as well (by whichever limit is lower).
@@ -358,7 +446,11 @@ for (const platform of platforms) {
       assert.equal(JSON.stringify(storage.inner.load()), stored, 'the storage is unchanged');
       assert.equal((await http.get(`${ADMIN}/audit`).set(...bearer())).body.count, audit, 'no audit entry');
       storage.failing = false;
-      await http.patch(`${ADMIN}/flags/checkout-v2`).set(...bearer()).send({ enabled: false }).expect(200);
+      await http
+        .patch(`${ADMIN}/flags/checkout-v2`)
+        .set(...bearer())
+        .send({ enabled: false })
+        .expect(200);
     } finally {
       await app.close();
     }

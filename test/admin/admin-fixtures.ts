@@ -6,10 +6,7 @@ import 'reflect-metadata';
 import type { DynamicModule, INestApplication, ModuleMetadata } from '@nestjs/common';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
 import { Test } from '@nestjs/testing';
-import {
-  FeatureFlagAdminModule,
-  type FeatureFlagAdminModuleOptions,
-} from '../../lib/admin.js';
+import { FeatureFlagAdminModule, type FeatureFlagAdminModuleOptions } from '../../lib/admin.js';
 import { FeatureFlagModule, type FeatureFlagModuleOptions } from '../../lib/index.js';
 import { silentLogger } from '../../lib/core/logger.js';
 import type { FlagStorage, StorageBatch, StoredRecord } from '../../lib/core/store/flag-storage.interface.js';
@@ -42,7 +39,10 @@ export interface AdminAppOptions {
 }
 
 /** A started app with the admin module on one platform (listening on an ephemeral port when `listen`). */
-export async function createAdminApp(platform: Platform, options: AdminAppOptions = {}): Promise<INestApplication> {
+export async function createAdminApp(
+  platform: Platform,
+  options: AdminAppOptions = {},
+): Promise<INestApplication> {
   const moduleRef = await Test.createTestingModule({
     imports: [
       FeatureFlagModule.forRoot({ retainFlagDocuments: true, logger: silentLogger, ...options.flags }),
@@ -54,12 +54,17 @@ export async function createAdminApp(platform: Platform, options: AdminAppOption
   const limit = options.platformBodyLimit;
   const app =
     platform === 'express'
-      ? moduleRef.createNestApplication({ logger: false, ...(limit === undefined ? {} : { bodyParser: false }) })
+      ? moduleRef.createNestApplication({
+          logger: false,
+          ...(limit === undefined ? {} : { bodyParser: false }),
+        })
       : moduleRef.createNestApplication(new FastifyAdapter(limit === undefined ? {} : { bodyLimit: limit }), {
           logger: false,
         });
   if (platform === 'express' && limit !== undefined) {
-    (app as unknown as { useBodyParser(type: string, options: object): void }).useBodyParser('json', { limit });
+    (app as unknown as { useBodyParser(type: string, options: object): void }).useBodyParser('json', {
+      limit,
+    });
   }
   await app.init();
   if (platform === 'fastify') {

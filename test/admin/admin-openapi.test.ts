@@ -13,8 +13,13 @@ import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { createAdminApp, platforms } from './admin-fixtures.js';
 
 interface OpenApiDocument {
-  paths: Record<string, Record<string, { tags?: string[]; parameters?: Array<{ name: string; in: string }> }>>;
-  components: { schemas: Record<string, { properties: Record<string, Record<string, unknown>>; required?: string[] }> };
+  paths: Record<
+    string,
+    Record<string, { tags?: string[]; parameters?: Array<{ name: string; in: string }> }>
+  >;
+  components: {
+    schemas: Record<string, { properties: Record<string, Record<string, unknown>>; required?: string[] }>;
+  };
 }
 
 for (const platform of platforms) {
@@ -56,17 +61,32 @@ for (const platform of platforms) {
       }
       assert.deepEqual(doc.paths['/switchyard/api/flags/{key}'].put.tags, ['Switchyard admin: flags']);
       assert.ok(
-        doc.paths['/switchyard/api/flags/{key}'].put.parameters?.some((p) => p.name === 'If-Match' && p.in === 'header'),
+        doc.paths['/switchyard/api/flags/{key}'].put.parameters?.some(
+          (p) => p.name === 'If-Match' && p.in === 'header',
+        ),
       );
       const schemas = doc.components.schemas;
-      for (const name of ['FlagDocumentDto', 'RuleDto', 'ConditionDto', 'RolloutVariationDto', 'SegmentDocumentDto', 'SwitchDocumentDto', 'SwitchConditionDto', 'FlagPatchDto', 'EvaluateDto', 'ImportDto']) {
+      for (const name of [
+        'FlagDocumentDto',
+        'RuleDto',
+        'ConditionDto',
+        'RolloutVariationDto',
+        'SegmentDocumentDto',
+        'SwitchDocumentDto',
+        'SwitchConditionDto',
+        'FlagPatchDto',
+        'EvaluateDto',
+        'ImportDto',
+      ]) {
         assert.ok(schemas[name], `schema ${name} (have: ${Object.keys(schemas).join(', ')})`);
       }
       const flag = schemas.FlagDocumentDto;
       assert.ok(flag.required?.includes('key') && flag.required.includes('variations'));
       assert.ok(!flag.required?.includes('rules'));
       assert.deepEqual(flag.properties.rules.items, { $ref: '#/components/schemas/RuleDto' });
-      assert.deepEqual(schemas.RuleDto.properties.conditions.items, { $ref: '#/components/schemas/ConditionDto' });
+      assert.deepEqual(schemas.RuleDto.properties.conditions.items, {
+        $ref: '#/components/schemas/ConditionDto',
+      });
       assert.ok((schemas.ConditionDto.properties.op.enum as string[]).includes('MatchRegex'));
       assert.deepEqual(flag.properties.variationType.enum, ['boolean', 'number', 'string', 'json']);
     } finally {
@@ -91,14 +111,24 @@ test('without @nestjs/swagger the admin module starts and works on both platform
 
 test('the compiled admin entry imports @nestjs/swagger only lazily', () => {
   const lib = fileURLToPath(new URL('../../lib/', import.meta.url));
-  const files = [join(lib, 'admin.js'), ...readdirSync(join(lib, 'admin'), { recursive: true, encoding: 'utf8' })
-    .filter((file) => file.endsWith('.js'))
-    .map((file) => join(lib, 'admin', file))];
+  const files = [
+    join(lib, 'admin.js'),
+    ...readdirSync(join(lib, 'admin'), { recursive: true, encoding: 'utf8' })
+      .filter((file) => file.endsWith('.js'))
+      .map((file) => join(lib, 'admin', file)),
+  ];
   const lazy: string[] = [];
   for (const file of files) {
     const text = readFileSync(file, 'utf8');
-    assert.doesNotMatch(text, /^\s*import[^(]*['"]@nestjs\/swagger/m, `${file} imports @nestjs/swagger statically`);
+    assert.doesNotMatch(
+      text,
+      /^\s*import[^(]*['"]@nestjs\/swagger/m,
+      `${file} imports @nestjs/swagger statically`,
+    );
     if (text.includes("import('@nestjs/swagger')")) lazy.push(file);
   }
-  assert.deepEqual(lazy.map((file) => file.slice(lib.length)), ['admin/document-switchyard-admin.js']);
+  assert.deepEqual(
+    lazy.map((file) => file.slice(lib.length)),
+    ['admin/document-switchyard-admin.js'],
+  );
 });

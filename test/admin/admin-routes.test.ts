@@ -24,7 +24,10 @@ for (const platform of platforms) {
     const client = app.get(FeatureFlagClient);
     const http = request(app.getHttpServer());
     try {
-      const created = await http.post(`${ADMIN}/flags`).set(...bearer()).send(checkoutFlag());
+      const created = await http
+        .post(`${ADMIN}/flags`)
+        .set(...bearer())
+        .send(checkoutFlag());
       assert.equal(created.status, 201, JSON.stringify(created.body));
       assert.equal(created.body.previousVersion, null);
       assert.equal(created.headers.etag, `"${created.body.version}"`);
@@ -38,7 +41,11 @@ for (const platform of platforms) {
       assert.equal(read.body.data.name, 'Checkout v2');
 
       // PUT the document read back, changed, on the version read.
-      const doc = { ...read.body.data, name: 'Checkout (new)', fallthrough: { variations: [{ id: 'v-treatment', rollout: [0, 1] }] } };
+      const doc = {
+        ...read.body.data,
+        name: 'Checkout (new)',
+        fallthrough: { variations: [{ id: 'v-treatment', rollout: [0, 1] }] },
+      };
       const replaced = await http
         .put(`${ADMIN}/flags/checkout-v2`)
         .set(...bearer())
@@ -52,7 +59,10 @@ for (const platform of platforms) {
 
       // PATCH: one edit each.
       const patch = async (body: object): Promise<request.Response> => {
-        const res = await http.patch(`${ADMIN}/flags/checkout-v2`).set(...bearer()).send(body);
+        const res = await http
+          .patch(`${ADMIN}/flags/checkout-v2`)
+          .set(...bearer())
+          .send(body);
         assert.equal(res.status, 200, `${JSON.stringify(body)} → ${JSON.stringify(res.body)}`);
         assert.equal(res.headers.etag, `"${res.body.version}"`);
         return res;
@@ -67,33 +77,56 @@ for (const platform of platforms) {
       const split = await patch({ rollout: { control: 50, treatment: 50 }, experiment: true });
       assert.equal(split.body.data.fallthrough.includedInExpt, true);
       const served = new Set<string>();
-      for (let i = 0; i < 200; i++) served.add(client.stringVariation('checkout-v2', { key: `u${i}` }, 'none'));
+      for (let i = 0; i < 200; i++)
+        served.add(client.stringVariation('checkout-v2', { key: `u${i}` }, 'none'));
       assert.deepEqual([...served].sort(), ['control', 'treatment']);
       const off = await patch({ enabled: false });
       assert.equal(off.body.data.isEnabled, false);
       assert.equal(client.variationDetail('checkout-v2', { key: 'u1' }, 'none').reason, 'flag off');
 
-      await http.post(`${ADMIN}/flags`).set(...bearer()).send(booleanFlag('dark-mode')).expect(201);
+      await http
+        .post(`${ADMIN}/flags`)
+        .set(...bearer())
+        .send(booleanFlag('dark-mode'))
+        .expect(201);
       const all = await http.get(`${ADMIN}/flags`).set(...bearer());
-      assert.deepEqual(all.body.items.map((f: { key: string }) => f.key), ['checkout-v2', 'dark-mode']);
+      assert.deepEqual(
+        all.body.items.map((f: { key: string }) => f.key),
+        ['checkout-v2', 'dark-mode'],
+      );
       const enabled = await http.get(`${ADMIN}/flags?enabled=true`).set(...bearer());
-      assert.deepEqual(enabled.body.items.map((f: { key: string }) => f.key), ['dark-mode']);
+      assert.deepEqual(
+        enabled.body.items.map((f: { key: string }) => f.key),
+        ['dark-mode'],
+      );
       const byName = await http.get(`${ADMIN}/flags?q=NEW`).set(...bearer());
-      assert.deepEqual(byName.body.items.map((f: { key: string }) => f.key), ['checkout-v2']);
+      assert.deepEqual(
+        byName.body.items.map((f: { key: string }) => f.key),
+        ['checkout-v2'],
+      );
 
       const archived = await http.delete(`${ADMIN}/flags/dark-mode`).set(...bearer());
       assert.equal(archived.status, 200);
       assert.equal(archived.body.data.isArchived, true);
       assert.equal(archived.body.audit.action, 'archive');
       assert.equal(client.isFlagKnown('dark-mode'), false);
-      await http.get(`${ADMIN}/flags/dark-mode`).set(...bearer()).expect(404);
+      await http
+        .get(`${ADMIN}/flags/dark-mode`)
+        .set(...bearer())
+        .expect(404);
       const withArchived = await http.get(`${ADMIN}/flags?archived=true`).set(...bearer());
-      assert.deepEqual(withArchived.body.items.map((f: { key: string; isArchived: boolean }) => [f.key, f.isArchived]), [
-        ['checkout-v2', false],
-        ['dark-mode', true],
-      ]);
+      assert.deepEqual(
+        withArchived.body.items.map((f: { key: string; isArchived: boolean }) => [f.key, f.isArchived]),
+        [
+          ['checkout-v2', false],
+          ['dark-mode', true],
+        ],
+      );
       const list = await http.get(`${ADMIN}/flags`).set(...bearer());
-      assert.deepEqual(list.body.items.map((f: { key: string }) => f.key), ['checkout-v2']);
+      assert.deepEqual(
+        list.body.items.map((f: { key: string }) => f.key),
+        ['checkout-v2'],
+      );
     } finally {
       await app.close();
     }
@@ -105,7 +138,10 @@ for (const platform of platforms) {
     const http = request(app.getHttpServer());
     try {
       const segment = { id: 'beta', name: 'Beta testers', included: ['ann'], excluded: [], rules: [] };
-      const created = await http.post(`${ADMIN}/segments`).set(...bearer()).send(segment);
+      const created = await http
+        .post(`${ADMIN}/segments`)
+        .set(...bearer())
+        .send(segment);
       assert.equal(created.status, 201, JSON.stringify(created.body));
       const flag = {
         ...checkoutFlag(),
@@ -117,7 +153,11 @@ for (const platform of platforms) {
           },
         ],
       };
-      await http.post(`${ADMIN}/flags`).set(...bearer()).send(flag).expect(201);
+      await http
+        .post(`${ADMIN}/flags`)
+        .set(...bearer())
+        .send(flag)
+        .expect(201);
       assert.equal(client.stringVariation('checkout-v2', { key: 'ann' }, 'x'), 'treatment');
 
       const read = await http.get(`${ADMIN}/segments/beta`).set(...bearer());
@@ -132,17 +172,26 @@ for (const platform of platforms) {
       assert.equal(client.stringVariation('checkout-v2', { key: 'bob' }, 'x'), 'treatment');
 
       const list = await http.get(`${ADMIN}/segments?q=beta`).set(...bearer());
-      assert.deepEqual(list.body.items.map((s: { id: string; included: number }) => [s.id, s.included]), [['beta', 1]]);
+      assert.deepEqual(
+        list.body.items.map((s: { id: string; included: number }) => [s.id, s.included]),
+        [['beta', 1]],
+      );
 
       // In use: refused (400, naming the flag); after the flag goes, archived.
       const refused = await http.delete(`${ADMIN}/segments/beta`).set(...bearer());
       assert.equal(refused.status, 400);
       assert.match(refused.body.message, /used by flag\(s\) checkout-v2/);
-      await http.delete(`${ADMIN}/flags/checkout-v2`).set(...bearer()).expect(200);
+      await http
+        .delete(`${ADMIN}/flags/checkout-v2`)
+        .set(...bearer())
+        .expect(200);
       const archived = await http.delete(`${ADMIN}/segments/beta`).set(...bearer());
       assert.equal(archived.status, 200, JSON.stringify(archived.body));
       assert.equal(archived.body.data.isArchived, true);
-      await http.get(`${ADMIN}/segments/beta`).set(...bearer()).expect(404);
+      await http
+        .get(`${ADMIN}/segments/beta`)
+        .set(...bearer())
+        .expect(404);
       assert.equal((await http.get(`${ADMIN}/segments`).set(...bearer())).body.count, 0);
     } finally {
       await app.close();
@@ -159,14 +208,29 @@ for (const platform of platforms) {
         label: 'Pro users',
         conditions: [{ argument: 'User', attribute: 'plan', operator: { name: 'equals', value: 'pro' } }],
       };
-      const created = await http.put(`${ADMIN}/switches/reports`).set(...bearer()).send(pro);
+      const created = await http
+        .put(`${ADMIN}/switches/reports`)
+        .set(...bearer())
+        .send(pro);
       assert.equal(created.status, 200, JSON.stringify(created.body));
       assert.equal(created.body.audit.action, 'create');
       assert.equal(client.active('reports', { key: 'a', name: 'a', plan: 'pro' }), true);
       assert.equal(client.active('reports', { key: 'b', name: 'b', plan: 'free' }), false);
-      await http.put(`${ADMIN}/switches/reports:export`).set(...bearer()).send({ state: 'global' }).expect(200);
-      await http.put(`${ADMIN}/switches/reports:export:csv`).set(...bearer()).send({ state: 'global' }).expect(200);
-      await http.put(`${ADMIN}/switches/audit`).set(...bearer()).send({ state: 'selective' }).expect(200);
+      await http
+        .put(`${ADMIN}/switches/reports:export`)
+        .set(...bearer())
+        .send({ state: 'global' })
+        .expect(200);
+      await http
+        .put(`${ADMIN}/switches/reports:export:csv`)
+        .set(...bearer())
+        .send({ state: 'global' })
+        .expect(200);
+      await http
+        .put(`${ADMIN}/switches/audit`)
+        .set(...bearer())
+        .send({ state: 'selective' })
+        .expect(200);
 
       const read = await http.get(`${ADMIN}/switches/reports`).set(...bearer());
       assert.equal(read.status, 200);
@@ -182,21 +246,29 @@ for (const platform of platforms) {
       assert.equal(again.body.audit.action, 'update');
 
       const list = await http.get(`${ADMIN}/switches`).set(...bearer());
-      assert.deepEqual(list.body.items.map((s: { name: string }) => s.name), [
-        'audit',
-        'reports',
-        'reports:export',
-        'reports:export:csv',
-      ]);
+      assert.deepEqual(
+        list.body.items.map((s: { name: string }) => s.name),
+        ['audit', 'reports', 'reports:export', 'reports:export:csv'],
+      );
       assert.equal((await http.get(`${ADMIN}/switches?namespace=other`).set(...bearer())).body.count, 0);
 
-      const copied = await http.patch(`${ADMIN}/switches/audit`).set(...bearer()).send({ copyConditionsFrom: 'reports' });
+      const copied = await http
+        .patch(`${ADMIN}/switches/audit`)
+        .set(...bearer())
+        .send({ copyConditionsFrom: 'reports' });
       assert.equal(copied.status, 200, JSON.stringify(copied.body));
       assert.equal(client.active('audit', { key: 'a', name: 'a', plan: 'pro' }), true);
-      const disabled = await http.patch(`${ADMIN}/switches/reports`).set(...bearer()).send({ state: 'disabled' });
+      const disabled = await http
+        .patch(`${ADMIN}/switches/reports`)
+        .set(...bearer())
+        .send({ state: 'disabled' });
       assert.equal(disabled.status, 200);
       assert.equal(client.active('reports:export:csv'), false, 'concent: the parent is off');
-      await http.patch(`${ADMIN}/switches/reports`).set(...bearer()).send({ state: 'global' }).expect(200);
+      await http
+        .patch(`${ADMIN}/switches/reports`)
+        .set(...bearer())
+        .send({ state: 'global' })
+        .expect(200);
       assert.equal(client.active('reports:export:csv'), true);
 
       const deleted = await http.delete(`${ADMIN}/switches/reports:export`).set(...bearer());
@@ -208,7 +280,10 @@ for (const platform of platforms) {
       assert.equal(client.manager.has('reports:export'), false);
       assert.equal(client.manager.has('reports:export:csv'), false);
       assert.equal(client.manager.has('reports'), true);
-      await http.get(`${ADMIN}/switches/reports:export`).set(...bearer()).expect(404);
+      await http
+        .get(`${ADMIN}/switches/reports:export`)
+        .set(...bearer())
+        .expect(404);
     } finally {
       await app.close();
     }
@@ -229,9 +304,21 @@ for (const platform of platforms) {
           },
         ],
       };
-      await http.post(`${ADMIN}/flags`).set(...bearer()).send(flag).expect(201);
-      await http.post(`${ADMIN}/flags`).set(...bearer()).send(booleanFlag('dark-mode')).expect(201);
-      const evaluate = (body: object): request.Test => http.post(`${ADMIN}/evaluate`).set(...bearer()).send(body);
+      await http
+        .post(`${ADMIN}/flags`)
+        .set(...bearer())
+        .send(flag)
+        .expect(201);
+      await http
+        .post(`${ADMIN}/flags`)
+        .set(...bearer())
+        .send(booleanFlag('dark-mode'))
+        .expect(201);
+      const evaluate = (body: object): request.Test =>
+        http
+          .post(`${ADMIN}/evaluate`)
+          .set(...bearer())
+          .send(body);
 
       const target = await evaluate({ flagKey: 'checkout-v2', user: { key: 'vip' } });
       assert.equal(target.status, 200, JSON.stringify(target.body));
@@ -248,7 +335,11 @@ for (const platform of platforms) {
       assert.equal(rule.body.reason, 'match rule french users');
       const all = await evaluate({ user: { key: 'u2', country: 'DE' } });
       assert.deepEqual(
-        all.body.flags.map((f: { flagKey: string; value: unknown; kind: string }) => [f.flagKey, f.value, f.kind]),
+        all.body.flags.map((f: { flagKey: string; value: unknown; kind: string }) => [
+          f.flagKey,
+          f.value,
+          f.kind,
+        ]),
         [
           ['checkout-v2', 'control', 'FallThrough'],
           ['dark-mode', true, 'FallThrough'],
@@ -264,21 +355,31 @@ for (const platform of platforms) {
           conditions: [{ argument: 'User', attribute: 'plan', operator: { name: 'equals', value: 'pro' } }],
         })
         .expect(200);
-      await http.put(`${ADMIN}/switches/reports:pdf`).set(...bearer()).send({ state: 'global' }).expect(200);
+      await http
+        .put(`${ADMIN}/switches/reports:pdf`)
+        .set(...bearer())
+        .send({ state: 'global' })
+        .expect(200);
       const pro = await evaluate({ switch: 'reports', inputs: [{ key: 'a', name: 'a', plan: 'pro' }] });
       assert.equal(pro.status, 200, JSON.stringify(pro.body));
       assert.equal(pro.body.active, true);
       assert.equal(pro.body.state, 'selective');
       assert.deepEqual(pro.body.conditions[0].inputs, [{ input: 0, applies: true, result: true }]);
       assert.match(pro.body.explanation, /^Active: the condition\(s\) User\.plan is /);
-      const free = await evaluate({ switch: 'reports', inputs: [{ key: 'b', name: 'b', plan: 'free' }, 'not a user'] });
+      const free = await evaluate({
+        switch: 'reports',
+        inputs: [{ key: 'b', name: 'b', plan: 'free' }, 'not a user'],
+      });
       assert.equal(free.body.active, false);
       assert.deepEqual(free.body.conditions[0].inputs, [
         { input: 0, applies: true, result: false },
         { input: 1, applies: false, result: null },
       ]);
       assert.equal(free.body.explanation, 'Inactive: no condition holds for these inputs.');
-      const child = await evaluate({ switch: 'reports:pdf', inputs: [{ key: 'b', name: 'b', plan: 'free' }] });
+      const child = await evaluate({
+        switch: 'reports:pdf',
+        inputs: [{ key: 'b', name: 'b', plan: 'free' }],
+      });
       assert.equal(child.body.active, false);
       assert.deepEqual(child.body.parent, { name: 'reports', active: false });
       assert.match(child.body.explanation, /parent 'reports' is inactive/);
@@ -294,19 +395,43 @@ for (const platform of platforms) {
     const target = await createAdminApp(platform);
     try {
       const from = request(source.getHttpServer());
-      await from.post(`${ADMIN}/segments`).set(...bearer()).send({ id: 'beta', included: ['ann'] }).expect(201);
-      await from.post(`${ADMIN}/flags`).set(...bearer()).send(checkoutFlag()).expect(201);
-      await from.put(`${ADMIN}/switches/reports`).set(...bearer()).send({ state: 'global' }).expect(200);
+      await from
+        .post(`${ADMIN}/segments`)
+        .set(...bearer())
+        .send({ id: 'beta', included: ['ann'] })
+        .expect(201);
+      await from
+        .post(`${ADMIN}/flags`)
+        .set(...bearer())
+        .send(checkoutFlag())
+        .expect(201);
+      await from
+        .put(`${ADMIN}/switches/reports`)
+        .set(...bearer())
+        .send({ state: 'global' })
+        .expect(200);
       const exported = await from.get(`${ADMIN}/export`).set(...bearer());
       assert.equal(exported.status, 200);
       assert.match(exported.headers['content-type'], /application\/json/);
       assert.deepEqual(Object.keys(exported.body).sort(), ['featureFlags', 'segments', 'switches']);
-      assert.deepEqual(exported.body.featureFlags.map((f: { key: string }) => f.key), ['checkout-v2']);
-      assert.deepEqual(exported.body.segments.map((s: { id: string }) => s.id), ['beta']);
-      assert.deepEqual(exported.body.switches.map((s: { key: string }) => s.key), ['default.reports']);
+      assert.deepEqual(
+        exported.body.featureFlags.map((f: { key: string }) => f.key),
+        ['checkout-v2'],
+      );
+      assert.deepEqual(
+        exported.body.segments.map((s: { id: string }) => s.id),
+        ['beta'],
+      );
+      assert.deepEqual(
+        exported.body.switches.map((s: { key: string }) => s.key),
+        ['default.reports'],
+      );
 
       const to = request(target.getHttpServer());
-      const imported = await to.post(`${ADMIN}/import`).set(...bearer()).send(exported.body);
+      const imported = await to
+        .post(`${ADMIN}/import`)
+        .set(...bearer())
+        .send(exported.body);
       assert.equal(imported.status, 200, JSON.stringify(imported.body));
       assert.equal(imported.body.imported, 3);
       const client = target.get(FeatureFlagClient);
@@ -326,7 +451,9 @@ for (const platform of platforms) {
       const bad = await to
         .post(`${ADMIN}/import`)
         .set(...bearer())
-        .send({ featureFlags: [booleanFlag('fine'), { ...booleanFlag('broken'), disabledVariationId: 'ghost' }] });
+        .send({
+          featureFlags: [booleanFlag('fine'), { ...booleanFlag('broken'), disabledVariationId: 'ghost' }],
+        });
       assert.equal(bad.status, 400, JSON.stringify(bad.body));
       assert.equal(bad.body.errors[0].field, 'featureFlags.1.disabledVariationId');
       assert.equal(client.isFlagKnown('fine'), false);
@@ -351,9 +478,21 @@ for (const platform of platforms) {
       assert.match(stream.headers.get('content-type') ?? '', /text\/event-stream/);
       const reader = (stream.body as ReadableStream<Uint8Array>).getReader();
 
-      await http.post(`${ADMIN}/flags`).set(...bearer()).send(checkoutFlag()).expect(201);
-      await http.patch(`${ADMIN}/flags/checkout-v2`).set(...bearer(PLAIN_KEY)).send({ enabled: false }).expect(200);
-      await http.put(`${ADMIN}/switches/beta`).set('x-api-key', PLAIN_KEY).send({ state: 'global' }).expect(200);
+      await http
+        .post(`${ADMIN}/flags`)
+        .set(...bearer())
+        .send(checkoutFlag())
+        .expect(201);
+      await http
+        .patch(`${ADMIN}/flags/checkout-v2`)
+        .set(...bearer(PLAIN_KEY))
+        .send({ enabled: false })
+        .expect(200);
+      await http
+        .put(`${ADMIN}/switches/beta`)
+        .set('x-api-key', PLAIN_KEY)
+        .send({ state: 'global' })
+        .expect(200);
 
       let text = '';
       const decoder = new TextDecoder();
@@ -388,11 +527,22 @@ for (const platform of platforms) {
       const flagsOnly = await http.get(`${ADMIN}/audit?kind=flag&limit=1`).set(...bearer());
       assert.equal(flagsOnly.body.count, 1);
       assert.equal(flagsOnly.body.items[0].action, 'update');
-      assert.deepEqual(flagsOnly.body.items[0].changes, [{ op: 'change', path: '/isEnabled', from: true, to: false }]);
+      assert.deepEqual(flagsOnly.body.items[0].changes, [
+        { op: 'change', path: '/isEnabled', from: true, to: false },
+      ]);
       const byKey = await http.get(`${ADMIN}/audit?key=default.beta`).set(...bearer());
-      assert.deepEqual(byKey.body.items.map((e: { action: string }) => e.action), ['create']);
-      await http.get(`${ADMIN}/audit?kind=thing`).set(...bearer()).expect(400);
-      await http.get(`${ADMIN}/audit?limit=0`).set(...bearer()).expect(400);
+      assert.deepEqual(
+        byKey.body.items.map((e: { action: string }) => e.action),
+        ['create'],
+      );
+      await http
+        .get(`${ADMIN}/audit?kind=thing`)
+        .set(...bearer())
+        .expect(400);
+      await http
+        .get(`${ADMIN}/audit?limit=0`)
+        .set(...bearer())
+        .expect(400);
     } finally {
       abort.abort();
       await app.close();
@@ -405,7 +555,11 @@ for (const platform of platforms) {
     try {
       const http = request(app.getHttpServer());
       const client = app.get(FeatureFlagClient);
-      await http.post(`${ADMIN}/flags`).set(...bearer()).send(checkoutFlag()).expect(201);
+      await http
+        .post(`${ADMIN}/flags`)
+        .set(...bearer())
+        .send(checkoutFlag())
+        .expect(201);
       await http
         .patch(`${ADMIN}/flags/checkout-v2`)
         .set(...bearer())
@@ -422,10 +576,17 @@ for (const platform of platforms) {
       const noEvent = await http.get(`${ADMIN}/experiments/checkout-v2`).set(...bearer());
       assert.equal(noEvent.status, 400);
       assert.equal(noEvent.body.errors[0].field, 'event');
-      await http.get(`${ADMIN}/experiments/ghost?event=purchase`).set(...bearer()).expect(404);
+      await http
+        .get(`${ADMIN}/experiments/ghost?event=purchase`)
+        .set(...bearer())
+        .expect(404);
 
       const offHttp = request(off.getHttpServer());
-      await offHttp.post(`${ADMIN}/flags`).set(...bearer()).send(checkoutFlag()).expect(201);
+      await offHttp
+        .post(`${ADMIN}/flags`)
+        .set(...bearer())
+        .send(checkoutFlag())
+        .expect(201);
       const disabled = await offHttp.get(`${ADMIN}/experiments/checkout-v2?event=purchase`).set(...bearer());
       assert.equal(disabled.status, 404);
       assert.match(disabled.body.message, /experiments: true/);

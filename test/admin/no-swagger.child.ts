@@ -18,7 +18,10 @@ for (const platform of platforms) {
   const app = await createAdminApp(platform);
   try {
     const http = request(app.getHttpServer());
-    const created = await http.post(`${ADMIN}/flags`).set(...bearer()).send(checkoutFlag());
+    const created = await http
+      .post(`${ADMIN}/flags`)
+      .set(...bearer())
+      .send(checkoutFlag());
     const read = await http.get(`${ADMIN}/flags/checkout-v2`).set(...bearer());
     report[platform] = [created.status, read.status, read.body.data?.key];
   } finally {

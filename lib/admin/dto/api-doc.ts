@@ -11,7 +11,12 @@ export interface ApiDocOptions {
   readonly isArray?: boolean;
   readonly enum?: readonly (string | number)[];
   /** `String`, `Number`, `Boolean`, `Object`, or a lazy DTO class. */
-  readonly type?: StringConstructor | NumberConstructor | BooleanConstructor | ObjectConstructor | (() => Function);
+  readonly type?:
+    | StringConstructor
+    | NumberConstructor
+    | BooleanConstructor
+    | ObjectConstructor
+    | (() => abstract new (...args: never[]) => unknown);
   readonly example?: unknown;
   /** Free-form JSON (e.g. a switch input, operator parameters). */
   readonly additionalProperties?: boolean;

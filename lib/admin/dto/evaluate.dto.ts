@@ -33,7 +33,12 @@ export class EvaluateDto {
   @IsString()
   namespace?: string;
 
-  @ApiDoc({ required: false, type: Object, isArray: true, description: 'The inputs the switch is judged on.' })
+  @ApiDoc({
+    required: false,
+    type: Object,
+    isArray: true,
+    description: 'The inputs the switch is judged on.',
+  })
   @IsOptional()
   @IsArray()
   inputs?: unknown[];

@@ -67,7 +67,9 @@ export class ConditionDto {
   property?: string | null;
 
   @ApiDoc({ nullable: true, enum: OPERATORS, description: 'null or "" for segment conditions.' })
-  @ValidateIf((condition: ConditionDto) => condition.op !== null && condition.op !== undefined && condition.op !== '')
+  @ValidateIf(
+    (condition: ConditionDto) => condition.op !== null && condition.op !== undefined && condition.op !== '',
+  )
   @IsIn(OPERATORS, { message: `op must be one of ${OPERATORS.join(', ')} (or null for segment conditions)` })
   op?: string | null;
 

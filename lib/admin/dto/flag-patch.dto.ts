@@ -68,13 +68,17 @@ export class FlagPatchDto {
     required: false,
     type: Object,
     additionalProperties: true,
-    description: 'Split everyone else by percent: `{ "control": 50, "treatment": 50 }` (variation id or value).',
+    description:
+      'Split everyone else by percent: `{ "control": 50, "treatment": 50 }` (variation id or value).',
   })
   @IsOptional()
   @IsObject()
   rollout?: Record<string, number>;
 
-  @ApiDoc({ required: false, description: 'With `rollout`: every user of the split takes part in the experiment.' })
+  @ApiDoc({
+    required: false,
+    description: 'With `rollout`: every user of the split takes part in the experiment.',
+  })
   @IsOptional()
   @IsBoolean()
   experiment?: boolean;

@@ -81,7 +81,10 @@ export class SwitchDocumentDto {
   @IsString()
   namespace?: string;
 
-  @ApiDoc({ enum: [...SWITCH_STATES, 1, 2, 3], description: 'disabled, selective or global (upstream: 1, 2, 3).' })
+  @ApiDoc({
+    enum: [...SWITCH_STATES, 1, 2, 3],
+    description: 'disabled, selective or global (upstream: 1, 2, 3).',
+  })
   @IsIn([...SWITCH_STATES, 1, 2, 3], { message: "state must be 'disabled', 'selective' or 'global'" })
   state!: 'disabled' | 'selective' | 'global' | 1 | 2 | 3;
 

@@ -9,7 +9,10 @@ export class SwitchPatchDto {
   @IsIn([...SWITCH_STATES], { message: "state must be 'disabled', 'selective' or 'global'" })
   state?: 'disabled' | 'selective' | 'global';
 
-  @ApiDoc({ required: false, description: 'Replace the conditions with those of this switch (same namespace).' })
+  @ApiDoc({
+    required: false,
+    description: 'Replace the conditions with those of this switch (same namespace).',
+  })
   @IsOptional()
   @IsString()
   @IsNotEmpty()
