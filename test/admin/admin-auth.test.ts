@@ -154,5 +154,21 @@ for (const platform of platforms) {
     } finally {
       await asyncApp.close();
     }
+
+    // A guard class named by forRootAsync's factory (not known when the module is declared) is created there.
+    const guarded = await createAdminApp(platform, {
+      adminModule: FeatureFlagAdminModule.forRootAsync({
+        useFactory: () => ({ auth: { guard: HeaderUserGuard } }),
+      }),
+    });
+    try {
+      const http = request(guarded.getHttpServer());
+      await http.get(`${ADMIN}/flags`).expect(401);
+      const created = await http.post(`${ADMIN}/flags`).set('x-user', 'gus').send(checkoutFlag());
+      assert.equal(created.status, 201, JSON.stringify(created.body));
+      assert.equal(created.body.audit.actor, 'gus');
+    } finally {
+      await guarded.close();
+    }
   });
 }
