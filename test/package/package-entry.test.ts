@@ -1,7 +1,8 @@
 /**
  * The published shape works from another project: `npm run build`'s output (tsconfig.build.json) installed as
  * `node_modules/nest-switchyard` is loadable with `require()` from CommonJS (Node ≥ 20.19 loads ESM that way) and
- * with `import`, on the main entry and on `nest-switchyard/engine`, with type declarations next to it.
+ * with `import`, on the main entry, on `nest-switchyard/engine` and on `nest-switchyard/admin` (which the main entry
+ * does not load), with type declarations next to it.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -47,6 +48,7 @@ test('the built package loads from another project with require() and import', (
       `require('reflect-metadata');
 const s = require('nest-switchyard');
 const engine = require('nest-switchyard/engine');
+const admin = require('nest-switchyard/admin');
 const client = new s.FeatureFlagClient({ logger: s.silentLogger });
 client.register(new s.Switch('beta', { state: s.SwitchState.Global }));
 console.log(JSON.stringify({
@@ -55,6 +57,8 @@ console.log(JSON.stringify({
   guard: typeof s.SwitchActive,
   sameClient: engine.FeatureFlagClient === s.FeatureFlagClient,
   engineHasNest: 'FeatureFlagModule' in engine,
+  adminModule: typeof admin.FeatureFlagAdminModule,
+  mainHasAdmin: 'FeatureFlagAdminModule' in s,
 }));`,
     );
     writeFileSync(
@@ -73,7 +77,10 @@ console.log(JSON.stringify({ known: client.isFlagKnown('x'), ready: client.initi
       guard: 'function',
       sameClient: true,
       engineHasNest: false,
+      adminModule: 'function',
+      mainHasAdmin: false,
     });
+    assert.ok(existsSync(join(pkg, 'dist', 'admin.d.ts')), 'the admin entry has type declarations');
     const esm = JSON.parse(
       execFileSync(process.execPath, ['main.mjs'], { cwd: app, encoding: 'utf8' }),
     ) as unknown;

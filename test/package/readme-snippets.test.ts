@@ -114,6 +114,7 @@ test('every README snippet compiles under strict with TypeScript 6 and TypeScrip
         paths: {
           'nest-switchyard': [join(root, 'lib', 'index.ts')],
           'nest-switchyard/engine': [join(root, 'lib', 'engine.ts')],
+          'nest-switchyard/admin': [join(root, 'lib', 'admin.ts')],
         },
       },
       files: ['prelude.d.ts', ...snippets.map((s) => s.file)],

@@ -21,7 +21,8 @@ export const MAX_DOCUMENT_BYTES = 1024 * 1024;
 /** Most user keys in one target list or segment list. */
 export const MAX_LIST_ENTRIES = 50_000;
 
-const KNOWN_OPERATORS: ReadonlySet<string> = new Set([
+/** The condition operators a flag or segment rule may use (FeatBit's). */
+export const KNOWN_OPERATORS: ReadonlySet<string> = new Set([
   'Equal',
   'NotEqual',
   'Contains',

@@ -154,6 +154,11 @@ export class Manager implements SwitchOwner {
     return this.shared.writer;
   }
 
+  /** What operators are given when a condition is applied (the percent hash), e.g. to explain an answer. */
+  get operatorEnvironment(): OperatorEnvironment {
+    return this.shared.environment;
+  }
+
   /** Settles when the storage's records have been loaded (at once without a storage, or with a memory one). */
   get ready(): Promise<void> {
     return this.shared.persistence?.loaded.then(() => undefined) ?? Promise.resolve();

@@ -1,0 +1,121 @@
+import {
+  ForbiddenException,
+  Inject,
+  Injectable,
+  UnauthorizedException,
+  type CanActivate,
+  type ExecutionContext,
+} from '@nestjs/common';
+import { ModuleRef, Reflector } from '@nestjs/core';
+import { timingSafeEqual } from 'node:crypto';
+import { ADMIN_WRITE_METADATA, FEATURE_FLAG_ADMIN_OPTIONS } from './admin.constants.js';
+import { ADMIN_IDENTITY, type AdminIdentity } from './admin-identity.js';
+import { sha256, type ResolvedAdminOptions } from './resolve-admin-options.js';
+
+interface AdminRequest {
+  headers: Record<string, string | string[] | undefined>;
+  user?: unknown;
+  [ADMIN_IDENTITY]?: AdminIdentity;
+}
+
+const UNAUTHENTICATED =
+  'Authentication required: send an admin API key as "Authorization: Bearer <key>" or "x-api-key: <key>", ' +
+  'or the credentials your admin guard expects.';
+
+/**
+ * Guards every admin route: authenticates the caller (API key in constant time, the configured guard class, or
+ * the configured function) — 401 otherwise, reads included — records who it is (the actor of the audit log) and
+ * refuses write routes with 403 in read-only mode or for a read-only key.
+ * @publicApi
+ */
+@Injectable()
+export class AdminAuthGuard implements CanActivate {
+  private guardInstance: Promise<CanActivate> | undefined;
+
+  constructor(
+    @Inject(FEATURE_FLAG_ADMIN_OPTIONS) private readonly options: ResolvedAdminOptions,
+    private readonly reflector: Reflector,
+    private readonly moduleRef: ModuleRef,
+  ) {}
+
+  async canActivate(context: ExecutionContext): Promise<boolean> {
+    const request = context.switchToHttp().getRequest<AdminRequest>();
+    const identity = await this.authenticate(context, request);
+    if (identity === undefined) throw new UnauthorizedException(UNAUTHENTICATED);
+    request[ADMIN_IDENTITY] = identity;
+    const writes =
+      this.reflector.get<boolean | undefined>(ADMIN_WRITE_METADATA, context.getHandler()) === true;
+    if (writes && (this.options.readOnly || identity.readOnly)) {
+      throw new ForbiddenException(
+        this.options.readOnly
+          ? 'The admin API is read-only (readOnly: true): writes are refused.'
+          : `The credentials of '${identity.actor}' are read-only: writes are refused. Use a key that may write.`,
+      );
+    }
+    return true;
+  }
+
+  private async authenticate(
+    context: ExecutionContext,
+    request: AdminRequest,
+  ): Promise<AdminIdentity | undefined> {
+    const presented = presentedKey(request.headers);
+    if (presented !== undefined && this.options.apiKeys.length > 0) {
+      const digest = sha256(presented);
+      let match: ResolvedAdminOptions['apiKeys'][number] | undefined;
+      // Every key is compared (no early exit), each in constant time.
+      for (const key of this.options.apiKeys) {
+        if (timingSafeEqual(key.digest, digest) && match === undefined) match = key;
+      }
+      if (match !== undefined) return { actor: match.actor, readOnly: match.readOnly };
+    }
+    let allowed = false;
+    if (this.options.guard !== undefined)
+      allowed = (await (await this.resolveGuard()).canActivate(context)) === true;
+    if (!allowed && this.options.canActivate !== undefined)
+      allowed = (await this.options.canActivate(context)) === true;
+    if (!allowed) return undefined;
+    return { actor: this.options.actor?.(request) ?? userName(request.user) ?? 'admin', readOnly: false };
+  }
+
+  private resolveGuard(): Promise<CanActivate> {
+    this.guardInstance ??= this.findOrCreateGuard(
+      this.options.guard as NonNullable<ResolvedAdminOptions['guard']>,
+    );
+    return this.guardInstance;
+  }
+
+  /** The guard from this module's injector (`forRoot` provides it), else created there (`forRootAsync`). */
+  private async findOrCreateGuard(type: NonNullable<ResolvedAdminOptions['guard']>): Promise<CanActivate> {
+    let found: CanActivate | undefined;
+    try {
+      found = this.moduleRef.get(type, { strict: false });
+    } catch {
+      found = undefined;
+    }
+    return found ?? (await this.moduleRef.create(type));
+  }
+}
+
+/** The key of `Authorization: Bearer <key>` or `x-api-key`. */
+function presentedKey(headers: AdminRequest['headers']): string | undefined {
+  const authorization = headers.authorization;
+  if (typeof authorization === 'string') {
+    const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization);
+    if (match) return match[1];
+  }
+  const apiKey = headers['x-api-key'];
+  return typeof apiKey === 'string' && apiKey !== '' ? apiKey : undefined;
+}
+
+/** A readable name of `req.user` (Passport and most auth guards put the user there). */
+function userName(user: unknown): string | undefined {
+  if (typeof user === 'string' && user !== '') return user;
+  if (typeof user !== 'object' || user === null) return undefined;
+  const record = user as Record<string, unknown>;
+  for (const field of ['id', 'sub', 'username', 'email', 'name']) {
+    const value = record[field];
+    if ((typeof value === 'string' && value !== '') || typeof value === 'number') return String(value);
+  }
+  return undefined;
+}
