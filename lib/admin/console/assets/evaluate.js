@@ -72,6 +72,19 @@ export function EvaluatePage() {
 }
 
 function EvaluationResult({ result }) {
+  if (result.switch !== undefined) {
+    return html`<div data-result="switch">
+      <p>
+        <strong>${result.switch}</strong> is
+        <strong data-active=${String(result.active)}>${result.active ? 'active' : 'inactive'}</strong>
+      </p>
+      <p>${result.explanation}</p>
+      <ul>
+        ${(result.conditions ?? []).map((c) => html`<li>${c.negative ? 'not ' : ''}${c.argument}.${c.attribute} ${c.text}: ${c.inputs.map((i) => (i.applies ? String(i.result) : 'n/a')).join(', ')}</li>`)}
+      </ul>
+    </div>`;
+  }
+  if (result.flagKey !== undefined) return html`<${EvaluationResult} result=${{ flags: [result] }} />`;
   const rows = Array.isArray(result)
     ? result
     : Array.isArray(result.results)

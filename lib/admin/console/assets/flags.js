@@ -94,8 +94,8 @@ export function FlagPage({ flagKey }) {
     <p><a href="#/flags">← Flags</a></p>
     <${Loading} state=${state}>
       ${({ body, version }) => {
-        const flag = draft?.doc ?? body;
-        const baseVersion = draft?.version ?? version ?? body.version;
+        const flag = draft?.doc ?? body.data;
+        const baseVersion = draft?.version ?? body.version ?? version;
         const edit = (change) => setDraft({ doc: change(structuredClone(flag)), version: baseVersion });
         return html`<${FlagEditor}
           flag=${flag}
@@ -119,8 +119,7 @@ function FlagEditor({ flag, version, editing, edit, segments, discard, saved }) 
   const [experiment, setExperiment] = useState(flag.fallthrough?.includedInExpt === true);
   const path = `/flags/${encodeURIComponent(flag.key)}`;
   const save = async () => {
-    const { version: _v, ...doc } = flag;
-    await call('PUT', path, { body: doc, version });
+    await call('PUT', path, { body: flag, version });
     saved();
   };
   return html`<article data-flag-page=${flag.key}>

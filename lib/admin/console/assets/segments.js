@@ -55,8 +55,8 @@ export function SegmentPage({ segmentId }) {
     <p><a href="#/segments">← Segments</a></p>
     <${Loading} state=${state}>
       ${({ body, version }) => {
-        const segment = draft?.doc ?? body;
-        const base = draft?.version ?? version ?? body.version;
+        const segment = draft?.doc ?? body.data;
+        const base = draft?.version ?? body.version ?? version;
         const edit = (change) => setDraft({ doc: change(structuredClone(segment)), version: base });
         const path = `/segments/${encodeURIComponent(segment.id)}`;
         return html`<article data-segment-page=${segment.id}>
