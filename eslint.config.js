@@ -19,6 +19,33 @@ export default tseslint.config(
     },
   },
   {
+    files: ['scripts/**/*.mjs'],
+    languageOptions: { globals: { process: 'readonly', URL: 'readonly' } },
+  },
+  {
+    // The console's browser modules (served as they are, no build step).
+    files: ['lib/admin/console/assets/**/*.js'],
+    languageOptions: {
+      sourceType: 'module',
+      globals: {
+        window: 'readonly',
+        document: 'readonly',
+        location: 'readonly',
+        sessionStorage: 'readonly',
+        fetch: 'readonly',
+        URL: 'readonly',
+        URLSearchParams: 'readonly',
+        Blob: 'readonly',
+        AbortController: 'readonly',
+        TextDecoderStream: 'readonly',
+        setTimeout: 'readonly',
+        addEventListener: 'readonly',
+        removeEventListener: 'readonly',
+        structuredClone: 'readonly',
+      },
+    },
+  },
+  {
     // Nest resolves constructor parameters from emitted metadata: those imports must stay value imports.
     files: [
       'lib/nest/**/*.ts',

@@ -1,0 +1,81 @@
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** One file the console serves: its bytes and content type. */
+export interface ConsoleAsset {
+  readonly body: Buffer;
+  readonly type: string;
+}
+
+/** The console's own files (plain ES modules, no build step), copied next to this module by the build. */
+const OWN_FILES = [
+  'app.js',
+  'api.js',
+  'ui.js',
+  'split.js',
+  'flags.js',
+  'switches.js',
+  'segments.js',
+  'evaluate.js',
+  'experiments.js',
+  'audit.js',
+  'style.css',
+] as const;
+
+/** Libraries served from the package's own dependencies (no CDN: the app may run without internet). */
+const VENDOR_FILES: Readonly<Record<string, readonly [string, string]>> = {
+  'preact.mjs': ['preact', 'preact.mjs'],
+  'hooks.mjs': ['preact/hooks', 'hooks.mjs'],
+  'htm.mjs': ['htm', 'htm.mjs'],
+  'chart.umd.min.js': ['chart.js', 'chart.umd.min.js'],
+};
+
+const TYPES: Readonly<Record<string, string>> = {
+  js: 'text/javascript; charset=utf-8',
+  mjs: 'text/javascript; charset=utf-8',
+  css: 'text/css; charset=utf-8',
+  html: 'text/html; charset=utf-8',
+};
+
+const typeOf = (name: string): string =>
+  TYPES[name.slice(name.lastIndexOf('.') + 1)] ?? 'application/octet-stream';
+
+/**
+ * Every file of the console, read once: `assets/<file>`, `vendor/<file>` and the page (`index.html`, with the
+ * console's base path and the API's path filled in). Names not listed are never served.
+ */
+export class ConsoleAssets {
+  readonly page: ConsoleAsset;
+  private readonly assets = new Map<string, ConsoleAsset>();
+  private readonly vendor = new Map<string, ConsoleAsset>();
+
+  constructor(basePath: string, apiPath: string) {
+    const folder = fileURLToPath(new URL('./assets/', import.meta.url));
+    for (const name of OWN_FILES) {
+      this.assets.set(name, { body: readFileSync(join(folder, name)), type: typeOf(name) });
+    }
+    const require = createRequire(import.meta.url);
+    for (const [name, [specifier, file]] of Object.entries(VENDOR_FILES)) {
+      const path = join(dirname(require.resolve(specifier)), file);
+      this.vendor.set(name, { body: readFileSync(path), type: typeOf(name) });
+    }
+    const html = readFileSync(join(folder, 'index.html'), 'utf8')
+      .replaceAll('%BASE%', escapeAttribute(basePath))
+      .replaceAll('%API%', escapeAttribute(apiPath));
+    this.page = { body: Buffer.from(html, 'utf8'), type: typeOf('index.html') };
+  }
+
+  asset(name: string): ConsoleAsset | undefined {
+    return this.assets.get(name);
+  }
+
+  vendorFile(name: string): ConsoleAsset | undefined {
+    return this.vendor.get(name);
+  }
+}
+
+function escapeAttribute(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
