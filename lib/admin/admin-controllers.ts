@@ -4,6 +4,7 @@ import { EvaluateController } from './evaluate.controller.js';
 import { ExperimentsController } from './experiments.controller.js';
 import { ExportController } from './export.controller.js';
 import { FlagsController } from './flags.controller.js';
+import { RegistryController } from './registry.controller.js';
 import { SegmentsController } from './segments.controller.js';
 import { SwitchesController } from './switches.controller.js';
 
@@ -16,4 +17,5 @@ export const ADMIN_CONTROLLERS: readonly Type<unknown>[] = [
   ExperimentsController,
   AuditController,
   ExportController,
+  RegistryController,
 ];

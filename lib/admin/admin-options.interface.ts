@@ -85,6 +85,8 @@ export interface FeatureFlagAdminOptionsFactory {
 export interface FeatureFlagAdminAsyncOptions extends Pick<ModuleMetadata, 'imports'> {
   /** Where the routes are mounted. Default `switchyard/api`. */
   readonly path?: string;
+  /** The web console (see `FeatureFlagAdminModuleOptions.console`); set here, as routes are mounted first. */
+  readonly console?: FeatureFlagConsoleOptions | false;
   readonly useFactory?: (...args: never[]) => FeatureFlagAdminOptions | Promise<FeatureFlagAdminOptions>;
   readonly inject?: Array<InjectionToken | OptionalFactoryDependency>;
   readonly useClass?: Type<FeatureFlagAdminOptionsFactory>;
@@ -93,8 +95,19 @@ export interface FeatureFlagAdminAsyncOptions extends Pick<ModuleMetadata, 'impo
   readonly extraProviders?: Provider[];
 }
 
+/** Where the web console is served. @publicApi */
+export interface FeatureFlagConsoleOptions {
+  /** The console's URL path (below any global prefix). Default `switchyard`. */
+  readonly path?: string;
+}
+
 /** `forRoot`'s options: the admin options and where to mount the routes. @publicApi */
 export interface FeatureFlagAdminModuleOptions extends FeatureFlagAdminOptions {
   /** Where the routes are mounted (below any global prefix). Default `switchyard/api`. */
   readonly path?: string;
+  /**
+   * The web console, served at `console.path` (default `switchyard`); `false` serves none. Its page and scripts
+   * hold no data: everything it shows comes from the admin API, behind `auth`.
+   */
+  readonly console?: FeatureFlagConsoleOptions | false;
 }

@@ -16,3 +16,6 @@ export const DEFAULT_ADMIN_PATH = 'switchyard/api';
 
 /** The largest request body the admin routes accept unless `bodyLimit` says otherwise: 1 MiB. @publicApi */
 export const DEFAULT_ADMIN_BODY_LIMIT = 1024 * 1024;
+
+/** Where the web console is served unless `console.path` says otherwise. @publicApi */
+export const DEFAULT_CONSOLE_PATH = 'switchyard';

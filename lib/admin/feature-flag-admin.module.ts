@@ -1,11 +1,13 @@
 import { Inject, Module, type DynamicModule, type MiddlewareConsumer, type NestModule } from '@nestjs/common';
 import { RouterModule } from '@nestjs/core';
-import { DEFAULT_ADMIN_PATH } from './admin.constants.js';
+import { DEFAULT_ADMIN_PATH, DEFAULT_CONSOLE_PATH } from './admin.constants.js';
+import { createConsoleController } from './console/console.controller.js';
 import { AdminBodyLimitMiddleware } from './admin-body-limit.middleware.js';
 import { ADMIN_CONTROLLERS } from './admin-controllers.js';
 import type {
   FeatureFlagAdminAsyncOptions,
   FeatureFlagAdminModuleOptions,
+  FeatureFlagConsoleOptions,
 } from './admin-options.interface.js';
 import {
   FEATURE_FLAG_ADMIN_READY,
@@ -38,12 +40,13 @@ export class FeatureFlagAdminModule implements NestModule {
 
   /** The admin API with these options, mounted at `path` (default `switchyard/api`). */
   static forRoot(options: FeatureFlagAdminModuleOptions): DynamicModule {
-    const { path, ...adminOptions } = options ?? ({} as FeatureFlagAdminModuleOptions);
+    const { path, console, ...adminOptions } = options ?? ({} as FeatureFlagAdminModuleOptions);
     const guard = adminOptions.auth?.guard;
     return {
       module: FeatureFlagAdminModule,
       imports: [
         RouterModule.register([{ path: path ?? DEFAULT_ADMIN_PATH, module: FeatureFlagAdminModule }]),
+        ...consoleModule(path ?? DEFAULT_ADMIN_PATH, console),
       ],
       controllers: [...ADMIN_CONTROLLERS],
       providers: [
@@ -64,6 +67,7 @@ export class FeatureFlagAdminModule implements NestModule {
       imports: [
         ...(options.imports ?? []),
         RouterModule.register([{ path: options.path ?? DEFAULT_ADMIN_PATH, module: FeatureFlagAdminModule }]),
+        ...consoleModule(options.path ?? DEFAULT_ADMIN_PATH, options.console),
       ],
       controllers: [...ADMIN_CONTROLLERS],
       providers: [
@@ -78,4 +82,27 @@ export class FeatureFlagAdminModule implements NestModule {
   configure(consumer: MiddlewareConsumer): void {
     consumer.apply(AdminBodyLimitMiddleware).forRoutes(...ADMIN_CONTROLLERS);
   }
+}
+
+/** Serves the web console (its own module, so that the admin API's route prefix does not apply to it). */
+@Module({})
+export class FeatureFlagConsoleModule {}
+
+function consoleModule(
+  apiPath: string,
+  options: FeatureFlagConsoleOptions | false | undefined,
+): DynamicModule[] {
+  if (options === false) return [];
+  const trim = (path: string): string => path.replace(/^\/+|\/+$/g, '');
+  return [
+    {
+      module: FeatureFlagConsoleModule,
+      controllers: [
+        createConsoleController({
+          path: trim(options?.path ?? DEFAULT_CONSOLE_PATH),
+          apiPath: trim(apiPath),
+        }),
+      ],
+    },
+  ];
 }

@@ -21,5 +21,6 @@ export {
 export { ExperimentsController } from './experiments.controller.js';
 export { AuditController } from './audit.controller.js';
 export { ExportController, type ImportResponse } from './export.controller.js';
+export { RegistryController, type RegistryResponse } from './registry.controller.js';
 export { type RecordResponse } from './record-response.js';
 export * from './dto/index.js';

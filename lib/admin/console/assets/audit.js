@@ -22,7 +22,7 @@ export function AuditPage() {
       name="audit-key"
       placeholder="record key"
       value=${key}
-      onChange=${(e) => setKey(e.currentTarget.value)}
+      onInput=${(e) => setKey(e.currentTarget.value)}
     />
     <${Loading} state=${state}>
       ${({ body }) =>

@@ -1,4 +1,5 @@
 // Percentage splits (FeatBit rollouts): a visual bar, and an editor of one percentage per variation.
+import { useState } from 'preact/hooks';
 import { html } from './ui.js';
 
 const COLOURS = ['#4c78a8', '#f58518', '#54a24b', '#e45756', '#72b7b2', '#b279a2', '#ff9da6', '#9d755d'];
@@ -43,9 +44,15 @@ export function SplitBar({ percent, variations }) {
   </div>`;
 }
 
-/** One percentage input per variation, the bar, and the total (it must be 100). */
-export function SplitEditor({ percent, variations, onChange, name }) {
+/**
+ * One percentage input per variation, the bar, and the total. The percentages typed are kept here and given to
+ * `onChange` only when they add up to 100 (a split must cover every user), so half-typed splits never reach the
+ * flag.
+ */
+export function SplitEditor({ percent: initial, variations, onChange, name }) {
+  const [percent, setPercent] = useState(initial);
   const total = Object.values(percent).reduce((sum, p) => sum + (Number(p) || 0), 0);
+  const complete = Math.abs(total - 100) < 1e-9;
   return html`<div class="split-editor" data-split=${name}>
     <${SplitBar} percent=${percent} variations=${variations} />
     ${variations.map(
@@ -59,11 +66,18 @@ export function SplitEditor({ percent, variations, onChange, name }) {
             step="any"
             name=${`${name}-${v.value}`}
             value=${percent[v.id] ?? 0}
-            onInput=${(e) => onChange({ ...percent, [v.id]: Number(e.currentTarget.value) })}
+            onInput=${(e) => {
+              const next = { ...percent, [v.id]: Number(e.currentTarget.value) };
+              setPercent(next);
+              const sum = Object.values(next).reduce((s, p) => s + (Number(p) || 0), 0);
+              if (Math.abs(sum - 100) < 1e-9) onChange(next);
+            }}
           />
           %</label
         >`,
     )}
-    <span class=${Math.abs(total - 100) > 1e-9 ? 'error' : 'muted'}>total ${total} %</span>
+    <span class=${complete ? 'muted' : 'error'} data-total=${total}
+      >total ${total} %${complete ? '' : ' — the split is saved once it adds up to 100 %'}</span
+    >
   </div>`;
 }
