@@ -124,7 +124,21 @@ const commands = parseReadme(readme);
 
 test('the README has curl examples for every part', () => {
   assert.ok(commands.length >= 20, `only ${commands.length} commands`);
-  for (const path of ['/reports', '/search/legacy', '/gift-cards', '/checkout', '/flags/stream', '/admin/']) {
+  for (const path of [
+    '/reports',
+    '/search/legacy',
+    '/gift-cards',
+    '/checkout',
+    '/flags/stream',
+    '/switchyard/api/flags',
+    '/switchyard/api/segments',
+    '/switchyard/api/switches',
+    '/switchyard/api/evaluate',
+    '/switchyard/api/export',
+    '/switchyard/api/import',
+    '/switchyard/api/experiments/',
+    '/switchyard/api/audit',
+  ]) {
     assert.ok(
       commands.some((c) => c.url.includes(path)),
       `no example for ${path}`,
@@ -202,7 +216,7 @@ for (const platform of platforms) {
       }
       assert.match(
         streamText,
-        /event: change\nid: \d+\ndata: \{"source":"patch",[^\n]*"flags":\["dark-mode"\][^\n]*"values":\{"dark-mode":"true"\}/,
+        /event: change\nid: \d+\ndata: \{"source":"local",[^\n]*"flags":\["dark-mode"\][^\n]*"values":\{"dark-mode":"true"\}/,
       );
       assert.match(streamText, /"switches":\["default.new_homepage"\]/);
       for (const stream of streams) stream.abort();
