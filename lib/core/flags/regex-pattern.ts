@@ -12,7 +12,8 @@ import { RE2JS } from 're2js';
 /** The longest pattern accepted, in UTF-16 code units. Longer ones are refused. @publicApi */
 export const MAX_PATTERN_LENGTH = 1024;
 
-const DOTNET_ONLY_GROUP = /\(\?[>(]/;
+/** .NET constructs JavaScript lacks: atomic groups, conditionals, possessive quantifiers (`a++`, `a*+`). */
+const DOTNET_ONLY_GROUP = /\(\?[>(]|[*+?}]\+/;
 
 /** A pattern the engine runs. @internal */
 export interface LinearRegex {
@@ -47,7 +48,7 @@ export function compileLinearRegex(pattern: string): LinearRegex | PatternProble
     const reason = error instanceof Error ? error.message : String(error);
     // The JavaScript parser only tells a pattern that is wrong everywhere from one RE2 cannot run; it never
     // matches anything here (constructing a RegExp parses it, which is linear; matching would not be).
-    // .NET's atomic groups `(?>…)` and conditionals `(?(…)…)` are not JavaScript: recognised by their opening.
+    // .NET-only syntax is not JavaScript: recognised by its look (see DOTNET_ONLY_GROUP).
     let validElsewhere = DOTNET_ONLY_GROUP.test(pattern);
     if (!validElsewhere) {
       try {

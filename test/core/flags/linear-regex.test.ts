@@ -87,6 +87,7 @@ const refusedPatterns: ReadonlyArray<[label: string, pattern: string]> = [
   ['a lookahead', '^(?=admin)'],
   ['a negative lookbehind', '(?<!x)admin'],
   ['an atomic group', '(?>a+)b'],
+  ['a possessive quantifier', 'ad++min'],
   ['a pattern over the length cap', `^${'a'.repeat(MAX_PATTERN_LENGTH)}$`],
 ];
 
