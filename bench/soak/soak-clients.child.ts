@@ -26,7 +26,15 @@ interface Tracker {
 const trackers: Tracker[] = [];
 for (let i = 0; i < count; i++) {
   const client = new FeatureFlagClient({ envSecret, streamingUri, logger: silentLogger, startWait: 60_000 });
-  const tracker: Tracker = { client, last: -1, seen: new Uint8Array(capacity), duplicates: 0, regressions: 0, gaps: 0, applied: 0 };
+  const tracker: Tracker = {
+    client,
+    last: -1,
+    seen: new Uint8Array(capacity),
+    duplicates: 0,
+    regressions: 0,
+    gaps: 0,
+    applied: 0,
+  };
   const observe = (): void => {
     const value = Number(client.variation('seq', { key: 'soak' }, '-1'));
     if (value < 0 || value === tracker.last) return; // the initial read and a change event may see one value

@@ -48,10 +48,22 @@ function portOpen(port: number): Promise<boolean> {
   });
 }
 async function startRedis(): Promise<void> {
-  if (await portOpen(REDIS_PORT)) throw new Error(`Port ${REDIS_PORT} is taken: set SOAK_REDIS_PORT to a free one.`);
+  if (await portOpen(REDIS_PORT))
+    throw new Error(`Port ${REDIS_PORT} is taken: set SOAK_REDIS_PORT to a free one.`);
   redis = spawn(
     'redis-server',
-    ['--port', String(REDIS_PORT), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'yes', '--dir', redisDir],
+    [
+      '--port',
+      String(REDIS_PORT),
+      '--bind',
+      '127.0.0.1',
+      '--save',
+      '',
+      '--appendonly',
+      'yes',
+      '--dir',
+      redisDir,
+    ],
     { stdio: 'ignore' },
   );
   while (!(await portOpen(REDIS_PORT))) await pause(20);
@@ -103,7 +115,13 @@ async function startClients(capacity: number): Promise<void> {
   for (let p = 0; p < PROCESSES; p++) {
     const count = Math.floor(CLIENTS / PROCESSES) + (p < CLIENTS % PROCESSES ? 1 : 0);
     const child = fork(join(here, 'soak-clients.child.js'), [], {
-      env: { ...process.env, PORT: String(SERVER_PORT), SECRET, COUNT: String(count), CAPACITY: String(capacity) },
+      env: {
+        ...process.env,
+        PORT: String(SERVER_PORT),
+        SECRET,
+        COUNT: String(count),
+        CAPACITY: String(capacity),
+      },
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
     clientMemory.set(p, []);
@@ -214,7 +232,9 @@ async function fault(what: string, stop: () => Promise<void>, start: () => Promi
     convergeMs: done === undefined ? undefined : done - recovered,
   };
   faults.push(report);
-  log(`${what}: down ${report.downMs} ms, all clients at ≥ ${target} ${report.convergeMs ?? 'NEVER'} ms after recovery`);
+  log(
+    `${what}: down ${report.downMs} ms, all clients at ≥ ${target} ${report.convergeMs ?? 'NEVER'} ms after recovery`,
+  );
 }
 
 const schedule: Array<[number, string, () => Promise<void>, () => Promise<void>]> = [
@@ -231,7 +251,9 @@ while (Date.now() < t0 + SECONDS * 1000) await pause(200);
 writing = false;
 await writeLoop;
 const finalConverged = await converged(committed, 120_000);
-log(`final value ${committed}: ${finalConverged === undefined ? 'NOT all clients' : 'every client'} applied it`);
+log(
+  `final value ${committed}: ${finalConverged === undefined ? 'NOT all clients' : 'every client'} applied it`,
+);
 
 const summaries = await Promise.all(
   clientProcesses.map(
@@ -254,7 +276,8 @@ const MiB = (bytes: number): string => (bytes / 1048576).toFixed(1);
 const total = (key: string): number => summaries.reduce((a, s) => a + s[key], 0);
 function memoryRows(label: string, samples: Sample[]): string[] {
   if (samples.length === 0) return [`| ${label} | — | — | — | — |`];
-  const pick = (fraction: number): Sample => samples[Math.min(samples.length - 1, Math.floor(fraction * samples.length))];
+  const pick = (fraction: number): Sample =>
+    samples[Math.min(samples.length - 1, Math.floor(fraction * samples.length))];
   const points = [0.1, 0.3, 0.5, 0.7, 0.9, 1].map(pick);
   const peakHeap = Math.max(...samples.map((s) => s.heapUsed));
   const peakRss = Math.max(...samples.map((s) => s.rss));
@@ -267,7 +290,9 @@ const lines = [
   '',
   '| fault | at | down (ms) | value written after recovery | every client applied it, ms after recovery |',
   '| --- | --- | ---: | ---: | ---: |',
-  ...faults.map((f) => `| ${f.what} | ${f.at} | ${f.downMs} | ${f.seqAtRecovery} | ${f.convergeMs ?? '**never**'} |`),
+  ...faults.map(
+    (f) => `| ${f.what} | ${f.at} | ${f.downMs} | ${f.seqAtRecovery} | ${f.convergeMs ?? '**never**'} |`,
+  ),
   '',
   `Changes committed: ${committed} (write attempts refused while Redis was down: ${failedWrites}). Final value ${committed}: ${finalConverged === undefined ? '**not** applied by every client' : 'applied by every client'}.`,
   `Across clients: ${total('applied')} changes applied, ${total('duplicates')} duplicated, ${total('regressions')} out of order, ${total('gaps')} skipped (a reconnecting client receives the newest state, not every intermediate value); last value per client ${Math.min(...summaries.map((s) => s.lastMin))}–${Math.max(...summaries.map((s) => s.lastMax))}.`,
