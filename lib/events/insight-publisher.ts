@@ -2,6 +2,7 @@ import { SwitchyardError } from '../core/errors.js';
 import type { FlagEvaluation } from '../core/flags/eval-detail.js';
 import { isBlank, userKeyOf } from '../core/flags/flag-user.js';
 import { consoleLogger, type SwitchyardLogger } from '../core/logger.js';
+import { redactedUrl } from '../core/redacted-url.js';
 import {
   INSIGHT_TRACK_PATH,
   SWITCHYARD_APP_TYPE,
@@ -561,7 +562,7 @@ export class InsightPublisher implements InsightSink {
         this.counts.rejected += batch.count;
         this.logger.error(
           `The events server refused ${batch.count} insight events (${detail}); they are dropped. ` +
-            `Check eventsUri (${this.url}).`,
+            `Check eventsUri (${redactedUrl(this.url)}).`,
         );
         return 'rejected';
       }
@@ -579,7 +580,7 @@ export class InsightPublisher implements InsightSink {
   }
 
   private stop(status: number, pending: number): void {
-    this.stopError = new InsightDeliveryStoppedError(status, this.url);
+    this.stopError = new InsightDeliveryStoppedError(status, redactedUrl(this.url));
     this.logger.error(this.stopError.message);
     clearInterval(this.timer);
     this.counts.unauthorized += pending + this.count;

@@ -255,7 +255,7 @@ export class RedisStorage implements FlagStorage {
       });
       this.ownsClient = true;
       this.client.on('error', (error: Error) => {
-        this.lastConnectionError = error;
+        this.lastConnectionError = withoutCommandArgs(error);
       });
       this.client.on('ready', () => {
         this.lastConnectionError = undefined;
@@ -310,7 +310,7 @@ export class RedisStorage implements FlagStorage {
         `Redis refused or lost the write to '${this.recordsKey}' (${describe(error)}). A write is all or ` +
           'nothing: if the connection dropped after Redis ran it, it was applied whole (and announced); ' +
           'otherwise nothing of it was written.',
-        { cause: error },
+        { cause: withoutCommandArgs(error) },
       );
     }
     if (Array.isArray(reply) && Number(reply[0]) === -1) {
@@ -350,7 +350,7 @@ export class RedisStorage implements FlagStorage {
       } catch (error) {
         throw new StorageError(
           `Could not read the audit stream '${this.auditKey}' from Redis (${describe(error)}).`,
-          { cause: error },
+          { cause: withoutCommandArgs(error) },
         );
       }
       for (const [id, fields] of page) {
@@ -408,7 +408,7 @@ export class RedisStorage implements FlagStorage {
       `Redis at ${host ?? '?'}:${port ?? '?'} is unreachable (connection ${this.client.status}` +
         `${cause ? `: ${describe(cause)}` : ''}); cannot ${purpose} '${this.prefix}'.${nothing} ` +
         'The connection is retried in the background.',
-      { cause },
+      { cause: withoutCommandArgs(cause) },
     );
   }
 
@@ -419,7 +419,7 @@ export class RedisStorage implements FlagStorage {
       reply = await runScript(client, LOAD, [this.recordsKey, this.counterKey], []);
     } catch (error) {
       throw new StorageError(`Could not read '${this.recordsKey}' from Redis (${describe(error)}).`, {
-        cause: error,
+        cause: withoutCommandArgs(error),
       });
     }
     const flat = Array.isArray(reply) ? reply.map((item) => String(item)) : [];
@@ -820,7 +820,7 @@ function whenReady(client: Redis, timeoutMs: number): Promise<void> {
       else resolve();
     };
     const onReady = (): void => done();
-    const onError = (error: Error): void => done(error);
+    const onError = (error: Error): void => done(withoutCommandArgs(error));
     const onEnd = (): void => done(CONNECTION_CLOSED);
     const timer = setTimeout(() => done(new Error(`no connection within ${timeoutMs} ms`)), timeoutMs);
     client.on('ready', onReady);
@@ -840,6 +840,22 @@ async function quit(client: Redis): Promise<void> {
     }
   }
   client.disconnect();
+}
+
+/**
+ * An ioredis error without the arguments of the command it answers: a refused `HELLO 3 AUTH user password`
+ * (or `AUTH password`) carries the password there, and an error kept as a `cause` is printed whole by loggers
+ * and `util.inspect`. The copy keeps the name, message, stack and the command's name.
+ */
+function withoutCommandArgs<T>(error: T): T {
+  if (!(error instanceof Error)) return error;
+  const command = (error as { command?: { name?: unknown } }).command;
+  if (command === undefined || command === null || typeof command !== 'object') return error;
+  const copy = new Error(error.message);
+  copy.name = error.name;
+  copy.stack = error.stack;
+  Object.defineProperty(copy, 'command', { value: { name: command.name }, enumerable: true });
+  return copy as T;
 }
 
 const describe = (error: unknown): string => (error instanceof Error ? error.message : String(error));

@@ -213,9 +213,13 @@ class StreamingDataSource implements DataSource {
     const cause = this.lastSocketError;
     const what = cause?.message ?? (reason ? `closed with ${code}: ${reason}` : `closed with ${code}`);
     this.scheduleReconnect(
-      new StreamingConnectionError(`Streaming connection to ${this.endpoint} lost (${what}).`, code, {
-        cause,
-      }),
+      new StreamingConnectionError(
+        `Streaming connection to ${redactedUrl(this.endpoint)} lost (${what}).`,
+        code,
+        {
+          cause,
+        },
+      ),
     );
   }
 

@@ -3,6 +3,8 @@
  * §1.1): trailing slashes stripped, `/streaming` appended, `http(s)` rewritten to `ws(s)`.
  */
 
+import { redactedUrl } from '../core/redacted-url.js';
+
 const SCHEME = /^(wss?|https?):\/\//i;
 
 /**
@@ -14,7 +16,7 @@ export function streamingEndpoint(streamingUri: string): string {
   const trimmed = streamingUri.trim();
   if (!SCHEME.test(trimmed)) {
     throw new TypeError(
-      `streamingUri '${streamingUri}' must be an absolute ws://, wss://, http:// or https:// URI (the server's base, without /streaming).`,
+      `streamingUri '${redactedUrl(streamingUri)}' must be an absolute ws://, wss://, http:// or https:// URI (the server's base, without /streaming).`,
     );
   }
   const endpoint = trimmed.replace(/\/+$/, '') + '/streaming';
@@ -26,8 +28,4 @@ export function streamingUrl(endpoint: string, token: string): string {
   return `${endpoint}?type=server&token=${encodeURIComponent(token)}`;
 }
 
-/** The endpoint without its query: what logs may show (the token carries the secret). */
-export function redactedUrl(url: string): string {
-  const query = url.indexOf('?');
-  return query === -1 ? url : url.slice(0, query);
-}
+export { redactedUrl } from '../core/redacted-url.js';

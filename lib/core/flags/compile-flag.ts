@@ -5,6 +5,7 @@ import {
   compileCondition,
   conditionKey,
   isBroken,
+  refusedProblem,
   ruleConditions,
   type RuleConditions,
 } from './condition-operators.js';
@@ -294,7 +295,9 @@ function compileConditions(
   const rule = conditionListPool.get(
     raw.map((condition) => conditionKey(condition, true)).join('\u0001'),
     make,
-    (built) => built.list.every((condition) => !isBroken(condition)),
+    // Broken and refused conditions name their rule index: such lists are not shared.
+    (built) =>
+      built.list.every((condition) => !isBroken(condition) && refusedProblem(condition) === undefined),
   );
   for (const condition of rule.list) collectSegmentIds(condition, segmentIds);
   return rule;
@@ -422,6 +425,14 @@ function experimentOf(
   }
 }
 
+function reportRefused(key: string, rule: RuleConditions, report: (message: string) => void): void {
+  for (const condition of rule.list) {
+    const problem = refusedProblem(condition);
+    if (problem !== undefined)
+      report(`Flag '${key}' ${problem}. That condition never matches; the flag's other rules still apply.`);
+  }
+}
+
 /** Options of `compileFlag`. @publicApi */
 export interface CompileFlagOptions {
   /**
@@ -429,6 +440,12 @@ export interface CompileFlagOptions {
    * read `doc`. Without it a flag takes about a third of the memory (evaluation needs only the compiled form).
    */
   retainDocument?: boolean;
+  /**
+   * Told once per refused regular expression (a backreference, a lookaround, a pattern over the length cap),
+   * with a message naming the flag key and the condition. The condition never matches; the flag compiles and
+   * its other rules keep working. The store passes its logger's `warn`.
+   */
+  onRefusedPattern?: (message: string) => void;
 }
 
 /**
@@ -476,8 +493,10 @@ export function compileFlag(doc: unknown, options: CompileFlagOptions = {}): Com
   const segmentIds = new Set<string>();
   const rules: Array<RuleConditions | Outcome> = [];
   (flag.rules ?? []).forEach((rule, r) => {
+    const conditions = compileConditions(rule.conditions, r, segmentIds);
+    if (options.onRefusedPattern !== undefined) reportRefused(key, conditions, options.onRefusedPattern);
     rules.push(
-      compileConditions(rule.conditions, r, segmentIds),
+      conditions,
       compileSplit(
         rule.variations,
         rule.dispatchKey,

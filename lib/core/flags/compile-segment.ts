@@ -1,6 +1,6 @@
 import type { FeatBitSegment } from './flag.model.js';
 import { validateSegmentDocument, parseVersion } from './flag.schema.js';
-import { compileCondition, type CompiledCondition } from './condition-operators.js';
+import { compileCondition, refusedProblem, type CompiledCondition } from './condition-operators.js';
 import { internString } from './intern-string.js';
 
 /**
@@ -34,16 +34,32 @@ function keySet(keys: readonly string[] | null | undefined): ReadonlySet<string>
 
 /**
  * Validates and compiles a FeatBit segment. Bad condition data does not reject it: the condition compiles to
- * a broken one and a flag evaluation reaching it ends as `malformed flag`.
+ * a broken one and a flag evaluation reaching it ends as `malformed flag`. A regular expression the linear-time
+ * engine refuses never matches and is told to `onRefusedPattern`.
  * @throws InvalidFlagError naming the segment id and the field path.
  * @publicApi
  */
-export function compileSegment(doc: unknown): CompiledSegment {
+export function compileSegment(
+  doc: unknown,
+  options: { onRefusedPattern?: (message: string) => void } = {},
+): CompiledSegment {
   const segment = validateSegmentDocument(doc);
   const rules = (segment.rules ?? []).map((rule, r) =>
-    rule.conditions.map((condition, c) =>
-      compileCondition(condition, `segment '${segment.id}' rules[${r}].conditions[${c}]`, false, undefined),
-    ),
+    rule.conditions.map((condition, c) => {
+      const compiled = compileCondition(
+        condition,
+        `segment '${segment.id}' rules[${r}].conditions[${c}]`,
+        false,
+        undefined,
+      );
+      const problem = refusedProblem(compiled);
+      if (problem !== undefined && options.onRefusedPattern !== undefined) {
+        options.onRefusedPattern(
+          `${problem}. That condition never matches; the segment's other rules still apply.`,
+        );
+      }
+      return compiled;
+    }),
   );
   return Object.freeze({
     id: internString(segment.id), // conditions hold interned ids: lookups compare pointers

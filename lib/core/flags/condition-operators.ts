@@ -10,6 +10,7 @@ import { internString } from './intern-string.js';
 import { BoundedPool } from './bounded-pool.js';
 import { parseStrictNumber } from './value-converters.js';
 import type { CompiledSegment, SegmentLookup } from './compile-segment.js';
+import { compileLinearRegex, isPatternProblem, type LinearRegex } from './regex-pattern.js';
 
 /**
  * Condition operators (reference §4.3) and segment membership (§4.4), compiled once per condition into one
@@ -21,8 +22,11 @@ import type { CompiledSegment, SegmentLookup } from './compile-segment.js';
  *   normally; a null/blank `property` never matches; `keyId` and `name` are built-ins (name "" when absent);
  * - a null condition value matches nothing; an unknown `op` matches nothing;
  * - numbers parse strictly (see `parseStrictNumber`); an unparsable number on either side matches nothing;
- * - the regex pattern is the condition value, tested with search semantics against the user value;
- * - bad condition data (invalid regex, an IsOneOf/NotOneOf value or a segment list that is not a JSON array of
+ * - the regex pattern is the condition value, tested with search semantics against the user value, on RE2's
+ *   linear-time engine (see regex-pattern.ts); a pattern RE2 refuses (a backreference, a lookaround, over the
+ *   length cap) compiles to a REFUSED condition, which never matches, negated or not, while the rest of the
+ *   flag keeps working (the store logs it once, with the flag key);
+ * - bad condition data (a regex invalid in every syntax, an IsOneOf/NotOneOf value or a segment list that is not a JSON array of
  *   strings) compiles to a BROKEN condition: an evaluation that reaches it ends as `malformed flag`.
  */
 
@@ -63,6 +67,7 @@ const OP_LESS_EQUAL_THAN = 18;
 const OP_IN_SEGMENT = 19;
 const OP_NOT_IN_SEGMENT = 20;
 const OP_BROKEN = 21;
+const OP_REFUSED = 22;
 
 const STRING_OPCODES: Readonly<Record<string, number>> = {
   Equal: OP_EQUAL,
@@ -96,7 +101,8 @@ export interface CompiledCondition {
   readonly read: AttributeReader;
   /**
    * The compiled condition value: the text (string operators), the number (numeric ones), the IsOneOf list
-   * (array, or Set when long), the RegExp, the segment ids, or the problem text of a BROKEN condition.
+   * (array, or Set when long), the linear-time regex, the segment ids, or the problem text of a BROKEN or
+   * REFUSED condition.
    */
   readonly operand: unknown;
 }
@@ -112,6 +118,10 @@ const NEVER_CONDITION: CompiledCondition = condition(OP_NEVER, readNothing, unde
 
 function broken(problem: string): CompiledCondition {
   return condition(OP_BROKEN, readNothing, problem);
+}
+
+function refused(problem: string): CompiledCondition {
+  return condition(OP_REFUSED, readNothing, problem);
 }
 
 /** Parses a JSON array of strings; undefined when `text` is anything else. */
@@ -141,7 +151,8 @@ export function compileCondition(
   const compiled = conditionPool.get(
     conditionKey(raw, allowSegments),
     () => buildCondition(raw, path, allowSegments),
-    (built) => built.opcode !== OP_BROKEN, // a broken condition's message names its own path
+    // A broken or refused condition's message names its own path.
+    (built) => built.opcode !== OP_BROKEN && built.opcode !== OP_REFUSED,
   );
   if (segmentIds !== undefined) collectSegmentIds(compiled, segmentIds);
   return compiled;
@@ -152,6 +163,14 @@ export function collectSegmentIds(condition: CompiledCondition, into: Set<string
   if (condition.opcode === OP_IN_SEGMENT || condition.opcode === OP_NOT_IN_SEGMENT) {
     for (const id of condition.operand as readonly string[]) into.add(id);
   }
+}
+
+/**
+ * The problem of a condition whose regular expression was refused (it never matches), else undefined. The
+ * compiler reports it with the flag key. @internal
+ */
+export function refusedProblem(condition: CompiledCondition): string | undefined {
+  return condition.opcode === OP_REFUSED ? (condition.operand as string) : undefined;
 }
 
 /** True when the condition's data is broken (an evaluation reaching it is `malformed flag`). @internal */
@@ -201,13 +220,12 @@ function buildCondition(raw: FeatBitCondition, path: string, allowSegments: bool
 
   if (op === 'MatchRegex' || op === 'NotMatchRegex') {
     if (value === null) return NEVER_CONDITION;
-    let regex: RegExp;
-    try {
-      regex = new RegExp(value);
-    } catch (error) {
-      return broken(
-        `${path}.value: invalid regular expression ${JSON.stringify(value)} (${(error as Error).message})`,
-      );
+    const regex = compileLinearRegex(value);
+    if (isPatternProblem(regex)) {
+      const shown = JSON.stringify(value.length > 80 ? `${value.slice(0, 80)}…` : value);
+      if (regex.kind === 'invalid')
+        return broken(`${path}.value: invalid regular expression ${shown} (${regex.message})`);
+      return refused(`${path}.value: regular expression ${shown} refused: ${regex.message}`);
     }
     if (isBlank(property)) return NEVER_CONDITION;
     const opcode = op === 'MatchRegex' ? OP_MATCH_REGEX : OP_NOT_MATCH_REGEX;
@@ -274,6 +292,7 @@ function matchWithoutAttribute(
     lastProblem = c.operand as string;
     return BROKEN;
   }
+  if (opcode === OP_REFUSED) return NO_MATCH;
   const found = inAnySegment(c.operand as readonly string[], user, key, segments);
   if (found === BROKEN) return BROKEN;
   return (found === MATCH) === (opcode === OP_IN_SEGMENT) ? MATCH : NO_MATCH;
@@ -320,9 +339,9 @@ function matchText(opcode: number, text: string, operand: unknown): MatchResult 
     case OP_ENDS_WITH:
       return endsWithOf.call(text, operand as string) ? MATCH : NO_MATCH;
     case OP_MATCH_REGEX:
-      return (operand as RegExp).test(text) ? MATCH : NO_MATCH;
+      return (operand as LinearRegex).test(text) ? MATCH : NO_MATCH;
     case OP_NOT_MATCH_REGEX:
-      return (operand as RegExp).test(text) ? NO_MATCH : MATCH;
+      return (operand as LinearRegex).test(text) ? NO_MATCH : MATCH;
     case OP_IS_ONE_OF_LIST:
       return listIncludes(operand as readonly string[], text) ? MATCH : NO_MATCH;
     case OP_IS_ONE_OF_SET:

@@ -32,3 +32,4 @@ export { evaluateFlag } from './evaluate-flag.js';
 export { AllFlagStates, evaluateAllFlags, type AllFlagStatesJson } from './all-flag-states.js';
 export { dispatchHash } from './md5-dispatch.js';
 export { parseVersion } from './flag.schema.js';
+export { MAX_PATTERN_LENGTH } from './regex-pattern.js';

@@ -106,6 +106,14 @@ export class FlagStore {
   private readonly namespaces = new Map<string, Map<string, SwitchEntry>>();
   private currentVersion = 0;
   private issuedVersion = 0;
+  /** Refused regular expressions already logged (each once, not at every resync); bounded. */
+  private readonly refusedLogged = new Set<string>();
+  private readonly reportRefused = (message: string): void => {
+    if (this.refusedLogged.has(message)) return;
+    if (this.refusedLogged.size >= 1000) this.refusedLogged.clear();
+    this.refusedLogged.add(message);
+    this.logger.warn(message);
+  };
 
   /** Looks a live segment up by id (archived = absent). */
   readonly segmentLookup: SegmentLookup = (id) => {
@@ -215,10 +223,15 @@ export class FlagStore {
     const flags = this.compileAll(
       'flag',
       payload.featureFlags,
-      (doc) => compileFlag(doc, { retainDocument }),
+      (doc) => compileFlag(doc, { retainDocument, onRefusedPattern: this.reportRefused }),
       rejected,
     );
-    const segments = this.compileAll('segment', payload.segments, compileSegment, rejected);
+    const segments = this.compileAll(
+      'segment',
+      payload.segments,
+      (doc) => compileSegment(doc, { onRefusedPattern: this.reportRefused }),
+      rejected,
+    );
     const switches = this.compileAll(
       'switch',
       payload.switches,

@@ -415,9 +415,9 @@ export class StoreWriter {
             ? record.key
             : kind === 'segment'
               ? record.id
-              : switchKey(String(record.namespace ?? this.defaultNamespace), String(record.name));
+              : switchKey(textOf(record.namespace ?? this.defaultNamespace), textOf(record.name));
         try {
-          const stored = this.store.record(kind, String(key));
+          const stored = this.store.record(kind, textOf(key));
           const data =
             kind === 'switch' ? { ...record, namespace: record.namespace ?? this.defaultNamespace } : record;
           prepared.push(
@@ -425,7 +425,7 @@ export class StoreWriter {
               importedSegments.has(id),
             ),
           );
-          if (kind === 'segment' && record.isArchived !== true) importedSegments.add(String(key));
+          if (kind === 'segment' && record.isArchived !== true) importedSegments.add(textOf(key));
         } catch (error) {
           if (error instanceof SwitchyardError) {
             error.message = `${field}[${i}]: ${error.message}`;
@@ -446,7 +446,7 @@ export class StoreWriter {
     doc: object,
     options: WriteOptions,
   ): Promise<WriteResult<T>> {
-    const current = this.store.record(kind, String(key));
+    const current = this.store.record(kind, textOf(key));
     const live = current !== undefined && !isArchived(current.data);
     const expectedVersion =
       options.expectedVersion !== undefined
@@ -615,8 +615,8 @@ export class StoreWriter {
       });
       if (parsed.record.key !== key)
         throw new InvalidWriteError(
-          `Switch '${String(key)}': its name and namespace make key '${parsed.record.key}'.`,
-          String(key),
+          `Switch '${textOf(key)}': its name and namespace make key '${parsed.record.key}'.`,
+          textOf(key),
           'name',
         );
       data = parsed.record;
@@ -747,4 +747,18 @@ function invalidSync(key: string, field: string, reason: string): never {
 
 function invalid(key: string, field: string, reason: string): Promise<never> {
   return Promise.reject(new InvalidWriteError(`Refused '${key}': ${field}: ${reason}.`, key, field));
+}
+
+/**
+ * A key or name from outside as text, for lookups and messages: `String()` throws on values without a primitive
+ * form (an object with no prototype, a `Symbol.toPrimitive` that throws), which must end as a validation error
+ * (the validator refuses any key that is not a string), never as a TypeError.
+ */
+function textOf(value: unknown): string {
+  if (typeof value === 'string') return value;
+  try {
+    return String(value);
+  } catch {
+    return Object.prototype.toString.call(value);
+  }
 }

@@ -7,6 +7,7 @@ import type {
   FeatBitSegment,
 } from '../flags/flag.model.js';
 import { parseStrictNumber } from '../flags/value-converters.js';
+import { compileLinearRegex, isPatternProblem } from '../flags/regex-pattern.js';
 
 /**
  * What a write must satisfy beyond what a sync accepts. A sync takes a FeatBit server's data as it is (a dangling
@@ -194,10 +195,15 @@ function checkCondition(
     if ((list as string[]).length > MAX_LIST_ENTRIES)
       fail(`${field}.value`, `more than ${MAX_LIST_ENTRIES} entries`);
   } else if (operator === 'MatchRegex' || operator === 'NotMatchRegex') {
-    try {
-      new RegExp(text);
-    } catch (error) {
-      fail(`${field}.value`, `invalid regular expression (${(error as Error).message})`);
+    // The engine and limits evaluation uses: a pattern it would refuse is refused here, before it is stored.
+    const regex = compileLinearRegex(text);
+    if (isPatternProblem(regex)) {
+      fail(
+        `${field}.value`,
+        regex.kind === 'invalid'
+          ? `invalid regular expression (${regex.message})`
+          : `regular expression refused: ${regex.message}`,
+      );
     }
   } else if (NUMERIC_OPERATORS.has(operator) && Number.isNaN(parseStrictNumber(text))) {
     fail(`${field}.value`, `${operator} compares numbers; ${JSON.stringify(text)} is not one`);
