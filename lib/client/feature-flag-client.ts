@@ -44,6 +44,13 @@ import { readBootstrap, readBootstrapFile } from './bootstrap.js';
 import { DEFAULT_START_WAIT_MS, type FeatureFlagClientOptions } from './client-options.js';
 import type { ClientStatus } from './client-status.js';
 
+/**
+ * Sees one flag evaluation: the flag's evaluation (kind, reason, served variation; `variation` undefined when the
+ * caller's default applied) and the user it was made for. Must be fast and must not throw.
+ * @publicApi
+ */
+export type EvaluationObserver = (evaluation: FlagEvaluation, user: unknown) => void;
+
 const KIND_OF_TYPE: Record<VariationType, ValueKind> = {
   boolean: 'boolean',
   number: 'number',
@@ -65,6 +72,8 @@ class ClientCore {
    * path to read instead of three.
    */
   plain = false;
+  /** Evaluation observers (telemetry); empty unless something is listening. */
+  observers: readonly EvaluationObserver[] = [];
   private readyResolvers: Array<(ready: boolean) => void> = [];
   closed = false;
 
@@ -103,7 +112,28 @@ class ClientCore {
   }
 
   private refreshPlain(): void {
-    this.plain = this.ready && !this.recording && this.flagOverrides.length === 0;
+    this.plain =
+      this.ready && !this.recording && this.flagOverrides.length === 0 && this.observers.length === 0;
+  }
+
+  addObserver(observer: EvaluationObserver): () => void {
+    this.observers = [...this.observers, observer];
+    this.refreshPlain();
+    return () => {
+      this.observers = this.observers.filter((o) => o !== observer);
+      this.refreshPlain();
+    };
+  }
+
+  /** Calls every observer; one that throws is logged and never changes the answer. */
+  notify(evaluation: FlagEvaluation, user: unknown): void {
+    for (const observer of this.observers) {
+      try {
+        observer(evaluation, user);
+      } catch (error) {
+        this.logger.error('An evaluation observer threw; the evaluation is unaffected.', error);
+      }
+    }
   }
 
   report(status: DataSourceStatus, fromStorage = false): void {
@@ -315,6 +345,18 @@ export class FeatureFlagClient {
     });
   }
 
+  /**
+   * Calls `observer` after every flag evaluation of this client (and of its namespaced views), with the
+   * evaluation (flag key, kind, reason, served variation) and the user: what telemetry needs
+   * (`nest-switchyard/opentelemetry` uses it). Returns the function that removes the observer. While no observer
+   * is registered the evaluation path does not look for one (it costs nothing); with one, evaluations take the
+   * full path. An observer that throws is logged; the answer is unaffected. Not called for test overrides,
+   * switches answered as flags, or `allFlagStates`.
+   */
+  observeEvaluations(observer: EvaluationObserver): () => void {
+    return this.core.addObserver(observer);
+  }
+
   /** The signals of the switch manager (registered, unregistered, updated, condition-apply error, checked, active). */
   get signals(): SwitchSignals {
     return this.manager.signals;
@@ -518,10 +560,15 @@ export class FeatureFlagClient {
 
   private evaluate(key: string, user: unknown, flag = this.core.store.flag(key)): FlagEvaluation {
     const core = this.core;
-    if (!core.ready) return clientNotReady(key);
+    if (!core.ready) {
+      const notReady = clientNotReady(key);
+      if (core.observers.length > 0) core.notify(notReady, user);
+      return notReady;
+    }
     const evaluation = evaluateFlag(flag, key, user, core.store.segmentLookup, core.logger);
     if (core.recording && evaluation.variation !== undefined)
       core.insights.recordEvaluation(user, evaluation);
+    if (core.observers.length > 0) core.notify(evaluation, user);
     return evaluation;
   }
 
