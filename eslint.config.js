@@ -20,7 +20,14 @@ export default tseslint.config(
   },
   {
     // Nest resolves constructor parameters from emitted metadata: those imports must stay value imports.
-    files: ['lib/nest/**/*.ts', 'lib/testing/**/*.ts', 'sample/**/*.ts', 'test/nest/**/*.ts'],
+    files: [
+      'lib/nest/**/*.ts',
+      'lib/terminus/**/*.ts',
+      'lib/testing/**/*.ts',
+      'sample/**/*.ts',
+      'test/nest/**/*.ts',
+      'test/terminus/**/*.ts',
+    ],
     rules: { '@typescript-eslint/consistent-type-imports': 'off' },
   },
 );

@@ -24,7 +24,7 @@ import {
 } from '../core/flags/eval-detail.js';
 import { evaluateLiveFlag } from '../core/flags/evaluate-flag.js';
 import { consoleLogger, type SwitchyardLogger } from '../core/logger.js';
-import type { StoredRecord } from '../core/store/flag-storage.interface.js';
+import type { FlagStorage, StoredRecord } from '../core/store/flag-storage.interface.js';
 import { FlagStore, type StoreChanges } from '../core/store/flag-store.js';
 import type { StorePersistence } from '../core/store/store-persistence.js';
 import type { StoreWriter } from '../core/store/store-writer.js';
@@ -76,6 +76,8 @@ class ClientCore {
   observers: readonly EvaluationObserver[] = [];
   private readyResolvers: Array<(ready: boolean) => void> = [];
   closed = false;
+  /** When the data source last applied a sync (ms since epoch). */
+  lastSyncAt: number | undefined;
 
   constructor(
     readonly store: FlagStore,
@@ -283,7 +285,14 @@ export class FeatureFlagClient {
             streamingUri: streamingUri as string,
             envSecret: envSecret as string,
           }));
-      this.core.dataSource = factory({ store, logger, report: (status) => this.core.report(status) });
+      this.core.dataSource = factory({
+        store,
+        logger,
+        report: (status) => this.core.report(status),
+        synced: () => {
+          this.core.lastSyncAt = Date.now();
+        },
+      });
       this.core.dataSource.start();
     }
   }
@@ -313,6 +322,24 @@ export class FeatureFlagClient {
   /** The current status. */
   get status(): ClientStatus {
     return this.core.status$.value;
+  }
+
+  /**
+   * True when a data source feeds this client (it streams from a FeatBit or Switchyard server); false when it is
+   * offline or embedded (data from bootstrap, storage and local writes only).
+   */
+  get streaming(): boolean {
+    return this.core.dataSource !== undefined;
+  }
+
+  /** When the data source last applied a `data-sync` (ms since epoch); undefined before the first, and offline. */
+  get lastSyncAt(): number | undefined {
+    return this.core.lastSyncAt;
+  }
+
+  /** The storage the client persists to, if any. */
+  get storage(): FlagStorage | undefined {
+    return this.manager.persistence?.storage;
   }
 
   /** Status changes (initializing, ok, interrupted, off, with the last error); replays the current one. */
