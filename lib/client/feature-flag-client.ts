@@ -337,6 +337,11 @@ export class FeatureFlagClient {
     return this.core.lastSyncAt;
   }
 
+  /** Where evaluation and metric events go (the no-op sink when nowhere). */
+  get insights(): InsightSink {
+    return this.core.insights;
+  }
+
   /** The storage the client persists to, if any. */
   get storage(): FlagStorage | undefined {
     return this.manager.persistence?.storage;
