@@ -1,7 +1,8 @@
 /**
  * The published shape works from another project: `npm run build`'s output (tsconfig.build.json) installed as
  * `node_modules/nest-switchyard` is loadable with `require()` from CommonJS (Node ≥ 20.19 loads ESM that way) and
- * with `import`, on the main entry and on `nest-switchyard/engine`, with type declarations next to it.
+ * with `import`, on the main entry and on `nest-switchyard/engine`, with type declarations next to it; and the
+ * integration entries (`/openfeature`, `/terminus`, `/opentelemetry`) load where their peers are installed.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -78,6 +79,28 @@ console.log(JSON.stringify({ known: client.isFlagKnown('x'), ready: client.initi
       execFileSync(process.execPath, ['main.mjs'], { cwd: app, encoding: 'utf8' }),
     ) as unknown;
     assert.deepEqual(esm, { known: false, ready: true });
+
+    // The integration entries, with their optional peers installed (the app's node_modules has them).
+    writeFileSync(
+      join(app, 'peers.mjs'),
+      `const of = await import('nest-switchyard/openfeature');
+const health = await import('nest-switchyard/terminus');
+const otel = await import('nest-switchyard/opentelemetry');
+console.log(JSON.stringify([typeof of.SwitchyardProvider, typeof health.FeatureFlagHealthIndicator,
+  typeof otel.instrumentSwitchyard]));`,
+    );
+    for (const peer of ['@openfeature', '@nestjs', '@opentelemetry']) {
+      if (!existsSync(join(work, 'node_modules', peer))) {
+        symlinkSync(join(root, 'node_modules', peer), join(work, 'node_modules', peer), 'dir');
+      }
+    }
+    const peers = JSON.parse(
+      execFileSync(process.execPath, ['peers.mjs'], { cwd: app, encoding: 'utf8' }),
+    ) as unknown;
+    assert.deepEqual(peers, ['function', 'function', 'function']);
+    for (const entry of ['openfeature', 'terminus', 'opentelemetry']) {
+      assert.ok(existsSync(join(pkg, 'dist', entry, 'index.d.ts')), `types of nest-switchyard/${entry}`);
+    }
   } finally {
     rmSync(work, { recursive: true, force: true });
   }
