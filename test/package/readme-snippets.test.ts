@@ -114,6 +114,9 @@ test('every README snippet compiles under strict with TypeScript 6 and TypeScrip
         paths: {
           'nest-switchyard': [join(root, 'lib', 'index.ts')],
           'nest-switchyard/engine': [join(root, 'lib', 'engine.ts')],
+          'nest-switchyard/openfeature': [join(root, 'lib', 'openfeature', 'index.ts')],
+          'nest-switchyard/terminus': [join(root, 'lib', 'terminus', 'index.ts')],
+          'nest-switchyard/opentelemetry': [join(root, 'lib', 'opentelemetry', 'index.ts')],
         },
       },
       files: ['prelude.d.ts', ...snippets.map((s) => s.file)],
