@@ -21,7 +21,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { do_not_optimize, measure } from 'mitata';
+import { do_not_optimize } from 'mitata';
 import { fmt, printRows, ROUNDS, timeRow, type Row } from './bench-util.js';
 import { evaluateFlag, silentLogger, valueOf } from '../lib/index.js';
 import { featbitPeer, featbitUser } from './peers/featbit.js';
