@@ -54,6 +54,8 @@ export default tseslint.config(
       'sample/**/*.ts',
       'test/nest/**/*.ts',
       'test/admin/**/*.ts',
+      'lib/terminus/**/*.ts',
+      'test/terminus/**/*.ts',
     ],
     rules: { '@typescript-eslint/consistent-type-imports': 'off' },
   },

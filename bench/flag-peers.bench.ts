@@ -21,8 +21,8 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { do_not_optimize, measure } from 'mitata';
-import { median } from './bench-util.js';
+import { do_not_optimize } from 'mitata';
+import { fmt, printRows, ROUNDS, timeRow, type Row } from './bench-util.js';
 import { evaluateFlag, silentLogger, valueOf } from '../lib/index.js';
 import { featbitPeer, featbitUser } from './peers/featbit.js';
 import {
@@ -205,67 +205,10 @@ function checkAllFlags(name: string, valueOfFlag: (index: number) => unknown, co
 
 // ------------------------------------------------------------------------------------------------ timing
 
-interface Row {
-  readonly name: string;
-  /** Mean ns per call: the median of the rounds' means. */
-  readonly ns: number;
-  readonly p50: number;
-  readonly p99: number;
-  /** The lowest and highest round mean. */
-  readonly low: number;
-  readonly high: number;
-}
-
-const WARM_UP_MS = 100;
-/** Rounds per row, each at least this much CPU time; the row reports the median round. */
-const ROUNDS = 5;
-const ROUND_CPU_TIME_NS = 200e6;
-
-/**
- * Times `measured` (a function written out at the call, so its call sites are its own) in {@link ROUNDS} rounds
- * and keeps the median of each statistic: on a shared host one interrupted round would otherwise decide a row.
- * When it returns a promise, mitata awaits each call before the next.
- */
-async function timeRow(name: string, measured: () => unknown): Promise<Row> {
-  const until = performance.now() + WARM_UP_MS;
-  while (performance.now() < until) {
-    for (let i = 0; i < 64; i++) await measured();
-  }
-  const rounds = [];
-  for (let round = 0; round < ROUNDS; round++) {
-    rounds.push(await measure(measured, { min_cpu_time: ROUND_CPU_TIME_NS }));
-  }
-  const means = rounds.map((stats) => stats.avg);
-  return {
-    name,
-    ns: median(means),
-    p50: median(rounds.map((stats) => stats.p50)),
-    p99: median(rounds.map((stats) => stats.p99)),
-    low: Math.min(...means),
-    high: Math.max(...means),
-  };
-}
-
 const LAST_USER = USER_COUNT - 1;
 let cursor = 0;
 /** The next of the 10,000 users, cyclically (S3). */
 const nextUser = (): number => (cursor = cursor === LAST_USER ? 0 : cursor + 1);
-
-const fmt = (ns: number): string => (ns >= 100 ? ns.toFixed(0) : ns >= 10 ? ns.toFixed(1) : ns.toFixed(2));
-
-function printRows(title: string, rows: readonly Row[]): void {
-  const baseline = rows[0];
-  console.log(`\n### ${title}\n`);
-  console.log('| implementation | ns/op | round means | p50 ns | p99 ns | ops/s | peer/ours |');
-  console.log('|---|---:|---:|---:|---:|---:|---:|');
-  for (const row of rows) {
-    const ratio = row.ns / baseline.ns;
-    console.log(
-      `| ${row.name} | ${fmt(row.ns)} | ${fmt(row.low)}–${fmt(row.high)} | ${fmt(row.p50)} | ${fmt(row.p99)} | ` +
-        `${Math.round(1e9 / row.ns).toLocaleString('en-US')} | ${ratio >= 10 ? ratio.toFixed(0) : ratio.toFixed(2)} |`,
-    );
-  }
-}
 
 const s1: Row[] = [
   await timeRow('**Switchyard client** `boolVariation`', () =>

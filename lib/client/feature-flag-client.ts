@@ -24,7 +24,7 @@ import {
 } from '../core/flags/eval-detail.js';
 import { evaluateLiveFlag } from '../core/flags/evaluate-flag.js';
 import { consoleLogger, type SwitchyardLogger } from '../core/logger.js';
-import type { StoredRecord } from '../core/store/flag-storage.interface.js';
+import type { FlagStorage, StoredRecord } from '../core/store/flag-storage.interface.js';
 import { FlagStore, type StoreChanges } from '../core/store/flag-store.js';
 import type { StorePersistence } from '../core/store/store-persistence.js';
 import type { StoreWriter } from '../core/store/store-writer.js';
@@ -43,6 +43,13 @@ import { createStreamingDataSource } from '../sync/streaming-data-source.js';
 import { readBootstrap, readBootstrapFile } from './bootstrap.js';
 import { DEFAULT_START_WAIT_MS, type FeatureFlagClientOptions } from './client-options.js';
 import type { ClientStatus } from './client-status.js';
+
+/**
+ * Sees one flag evaluation: the flag's evaluation (kind, reason, served variation; `variation` undefined when the
+ * caller's default applied) and the user it was made for. Must be fast and must not throw.
+ * @publicApi
+ */
+export type EvaluationObserver = (evaluation: FlagEvaluation, user: unknown) => void;
 
 const KIND_OF_TYPE: Record<VariationType, ValueKind> = {
   boolean: 'boolean',
@@ -65,8 +72,12 @@ class ClientCore {
    * path to read instead of three.
    */
   plain = false;
+  /** Evaluation observers (telemetry); empty unless something is listening. */
+  observers: readonly EvaluationObserver[] = [];
   private readyResolvers: Array<(ready: boolean) => void> = [];
   closed = false;
+  /** When the data source last applied a sync (ms since epoch). */
+  lastSyncAt: number | undefined;
 
   constructor(
     readonly store: FlagStore,
@@ -103,7 +114,28 @@ class ClientCore {
   }
 
   private refreshPlain(): void {
-    this.plain = this.ready && !this.recording && this.flagOverrides.length === 0;
+    this.plain =
+      this.ready && !this.recording && this.flagOverrides.length === 0 && this.observers.length === 0;
+  }
+
+  addObserver(observer: EvaluationObserver): () => void {
+    this.observers = [...this.observers, observer];
+    this.refreshPlain();
+    return () => {
+      this.observers = this.observers.filter((o) => o !== observer);
+      this.refreshPlain();
+    };
+  }
+
+  /** Calls every observer; one that throws is logged and never changes the answer. */
+  notify(evaluation: FlagEvaluation, user: unknown): void {
+    for (const observer of this.observers) {
+      try {
+        observer(evaluation, user);
+      } catch (error) {
+        this.logger.error('An evaluation observer threw; the evaluation is unaffected.', error);
+      }
+    }
   }
 
   report(status: DataSourceStatus, fromStorage = false): void {
@@ -253,7 +285,14 @@ export class FeatureFlagClient {
             streamingUri: streamingUri as string,
             envSecret: envSecret as string,
           }));
-      this.core.dataSource = factory({ store, logger, report: (status) => this.core.report(status) });
+      this.core.dataSource = factory({
+        store,
+        logger,
+        report: (status) => this.core.report(status),
+        synced: () => {
+          this.core.lastSyncAt = Date.now();
+        },
+      });
       this.core.dataSource.start();
     }
   }
@@ -285,6 +324,29 @@ export class FeatureFlagClient {
     return this.core.status$.value;
   }
 
+  /**
+   * True when a data source feeds this client (it streams from a FeatBit or Switchyard server); false when it is
+   * offline or embedded (data from bootstrap, storage and local writes only).
+   */
+  get streaming(): boolean {
+    return this.core.dataSource !== undefined;
+  }
+
+  /** When the data source last applied a `data-sync` (ms since epoch); undefined before the first, and offline. */
+  get lastSyncAt(): number | undefined {
+    return this.core.lastSyncAt;
+  }
+
+  /** Where evaluation and metric events go (the no-op sink when nowhere). */
+  get insights(): InsightSink {
+    return this.core.insights;
+  }
+
+  /** The storage the client persists to, if any. */
+  get storage(): FlagStorage | undefined {
+    return this.manager.persistence?.storage;
+  }
+
   /** Status changes (initializing, ok, interrupted, off, with the last error); replays the current one. */
   get status$(): Observable<ClientStatus> {
     return this.core.status$.asObservable();
@@ -313,6 +375,18 @@ export class FeatureFlagClient {
         }),
       );
     });
+  }
+
+  /**
+   * Calls `observer` after every flag evaluation of this client (and of its namespaced views), with the
+   * evaluation (flag key, kind, reason, served variation) and the user: what telemetry needs
+   * (`nest-switchyard/opentelemetry` uses it). Returns the function that removes the observer. While no observer
+   * is registered the evaluation path does not look for one (it costs nothing); with one, evaluations take the
+   * full path. An observer that throws is logged; the answer is unaffected. Not called for test overrides,
+   * switches answered as flags, or `allFlagStates`.
+   */
+  observeEvaluations(observer: EvaluationObserver): () => void {
+    return this.core.addObserver(observer);
   }
 
   /** The signals of the switch manager (registered, unregistered, updated, condition-apply error, checked, active). */
@@ -518,10 +592,15 @@ export class FeatureFlagClient {
 
   private evaluate(key: string, user: unknown, flag = this.core.store.flag(key)): FlagEvaluation {
     const core = this.core;
-    if (!core.ready) return clientNotReady(key);
+    if (!core.ready) {
+      const notReady = clientNotReady(key);
+      if (core.observers.length > 0) core.notify(notReady, user);
+      return notReady;
+    }
     const evaluation = evaluateFlag(flag, key, user, core.store.segmentLookup, core.logger);
     if (core.recording && evaluation.variation !== undefined)
       core.insights.recordEvaluation(user, evaluation);
+    if (core.observers.length > 0) core.notify(evaluation, user);
     return evaluation;
   }
 

@@ -1,4 +1,9 @@
 export * from './errors.js';
+export {
+  SWITCHYARD_CHANNELS,
+  type InsightDeliveryFailureMessage,
+  type StorageErrorMessage,
+} from './diagnostics.js';
 export * from './logger.js';
 export * from './signal.js';
 export * from './switches/index.js';

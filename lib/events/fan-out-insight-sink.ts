@@ -7,8 +7,11 @@ import type { InsightSink } from './insight-sink.interface.js';
  * not keep the others from recording; `flush()` and `close()` wait for all of them.
  * @publicApi
  */
-export function fanOutInsights(...sinks: InsightSink[]): InsightSink {
+export function fanOutInsights(
+  ...sinks: InsightSink[]
+): InsightSink & { readonly sinks: readonly InsightSink[] } {
   return {
+    sinks,
     recordEvaluation(user: unknown, evaluation: FlagEvaluation): void {
       for (const sink of sinks) {
         try {

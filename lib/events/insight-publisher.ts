@@ -1,3 +1,4 @@
+import { publishInsightDeliveryFailure } from '../core/diagnostics.js';
 import { SwitchyardError } from '../core/errors.js';
 import type { FlagEvaluation } from '../core/flags/eval-detail.js';
 import { isBlank, userKeyOf } from '../core/flags/flag-user.js';
@@ -522,6 +523,7 @@ export class InsightPublisher implements InsightSink {
         let rest = 0;
         for (let j = i + 1; j < batches.length; j++) rest += batches[j].count;
         this.counts.failed += rest;
+        publishInsightDeliveryFailure({ publisher: this, events: rest, cause: 'gave-up' });
         this.logger.warn(
           `Dropped the ${rest} other insight events of this flush: the events server is unreachable.`,
         );
@@ -560,6 +562,7 @@ export class InsightPublisher implements InsightSink {
       }
       if (status !== 0 && !isRetryable(status)) {
         this.counts.rejected += batch.count;
+        publishInsightDeliveryFailure({ publisher: this, events: batch.count, cause: 'rejected' });
         this.logger.error(
           `The events server refused ${batch.count} insight events (${detail}); they are dropped. ` +
             `Check eventsUri (${redactedUrl(this.url)}).`,
@@ -568,6 +571,7 @@ export class InsightPublisher implements InsightSink {
       }
       if (this.shutdown.signal.aborted || attempt >= this.maxAttempts) {
         this.counts.failed += batch.count;
+        publishInsightDeliveryFailure({ publisher: this, events: batch.count, cause: 'gave-up' });
         this.logger.warn(
           `Dropped ${batch.count} insight events after ${attempt} attempts (last: ${detail}).`,
         );
@@ -584,6 +588,7 @@ export class InsightPublisher implements InsightSink {
     this.logger.error(this.stopError.message);
     clearInterval(this.timer);
     this.counts.unauthorized += pending + this.count;
+    publishInsightDeliveryFailure({ publisher: this, events: pending + this.count, cause: 'unauthorized' });
     this.reset();
   }
 

@@ -8,24 +8,45 @@ import {
 } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import { FeatureFlagClient } from '../client/feature-flag-client.js';
-import { FEATURE_FLAG_OPTIONS, getFeatureFlagClientToken } from './feature-flag.constants.js';
+import {
+  FEATURE_FLAG_OPTIONS,
+  FEATURE_FLAG_RAW_OPTIONS,
+  getFeatureFlagClientToken,
+} from './feature-flag.constants.js';
 import { FeatureFlagOptionsError } from './feature-flag-options.error.js';
 import type {
   FeatureFlagModuleAsyncOptions,
   FeatureFlagModuleOptions,
 } from './feature-flag-options.interface.js';
+import { ConfigurableFeatureFlagModule } from './feature-flag.module-definition.js';
 import {
   FEATURE_FLAG_EXPORTS,
-  createAsyncOptionsProviders,
+  checkAsyncOptions,
   createFeatureFlagProviders,
   createNamespacedClientProvider,
-  createOptionsProvider,
+  createValidatedOptionsProvider,
 } from './feature-flag.providers.js';
 import { FlagInputsMiddleware } from './flag-inputs.middleware.js';
 
 /** The parts of a Fastify instance the module uses (no Fastify import: the platform is optional). */
 interface FastifyHooks {
   addHook(name: 'onRequest', hook: FlagInputsMiddleware['fastifyOnRequest']): unknown;
+}
+
+const isPlainObject = (value: unknown): value is FeatureFlagModuleOptions =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/** The builder's definition plus validation, the client and everything the decorators need. */
+function withSwitchyardProviders(definition: DynamicModule): DynamicModule {
+  return {
+    ...definition,
+    providers: [
+      ...(definition.providers ?? []),
+      createValidatedOptionsProvider(),
+      ...createFeatureFlagProviders(),
+    ],
+    exports: FEATURE_FLAG_EXPORTS,
+  };
 }
 
 /** Holds the namespaced clients of `forFeature()`; nothing to mount, nothing to close. */
@@ -44,37 +65,45 @@ export class FeatureFlagFeatureModule {}
  * @publicApi
  */
 @Module({})
-export class FeatureFlagModule implements NestModule, OnApplicationShutdown {
+export class FeatureFlagModule
+  extends ConfigurableFeatureFlagModule
+  implements NestModule, OnApplicationShutdown
+{
   constructor(
     private readonly client: FeatureFlagClient,
     private readonly middleware: FlagInputsMiddleware,
     private readonly adapterHost: HttpAdapterHost,
     @Inject(FEATURE_FLAG_OPTIONS) private readonly options: FeatureFlagModuleOptions,
-  ) {}
-
-  /** The module with these options (validated at start-up: a bad option fails it with `FeatureFlagOptionsError`). */
-  static forRoot(options: FeatureFlagModuleOptions = {}): DynamicModule {
-    return {
-      module: FeatureFlagModule,
-      global: options.isGlobal ?? true,
-      providers: [createOptionsProvider(options), ...createFeatureFlagProviders()],
-      exports: FEATURE_FLAG_EXPORTS,
-    };
+  ) {
+    super();
   }
 
-  /** The module with options built by a factory, a class or an existing provider (e.g. from `ConfigService`). */
-  static forRootAsync(options: FeatureFlagModuleAsyncOptions): DynamicModule {
-    return {
-      module: FeatureFlagModule,
-      global: options.isGlobal ?? true,
-      imports: options.imports ?? [],
-      providers: [
-        ...createAsyncOptionsProviders(options),
-        ...(options.extraProviders ?? []),
-        ...createFeatureFlagProviders(),
-      ],
-      exports: FEATURE_FLAG_EXPORTS,
-    };
+  /** The module with these options (validated at start-up: a bad option fails it with `FeatureFlagOptionsError`). */
+  static override forRoot(options: FeatureFlagModuleOptions = {}): DynamicModule {
+    // The builder copies the options into its provider, which would turn a non-object into `{}`: such a value is
+    // handed to validation as it is, so that start-up reports it.
+    const definition = isPlainObject(options) ? super.forRoot(options) : super.forRoot({});
+    const providers = isPlainObject(options)
+      ? (definition.providers ?? [])
+      : [{ provide: FEATURE_FLAG_RAW_OPTIONS, useValue: options }];
+    return withSwitchyardProviders({ ...definition, providers });
+  }
+
+  /**
+   * The module with options built by a factory (`useFactory` + `inject`), a class (`useClass`, instantiated in this
+   * module) or an existing provider (`useExisting`, from `imports`), e.g. from `ConfigService`; validated at
+   * start-up like `forRoot`'s.
+   */
+  static override forRootAsync(options: FeatureFlagModuleAsyncOptions): DynamicModule {
+    checkAsyncOptions(options);
+    // Our `useFactory` type takes `never[]` (so typed factories need no cast and no `any`); Nest's takes `any[]`.
+    const definition = super.forRootAsync(
+      options as unknown as Parameters<typeof ConfigurableFeatureFlagModule.forRootAsync>[0],
+    );
+    return withSwitchyardProviders({
+      ...definition,
+      providers: [...(definition.providers ?? []), ...(options.extraProviders ?? [])],
+    });
   }
 
   /**

@@ -11,7 +11,6 @@ import { FeatureFlagOptionsError } from './feature-flag-options.error.js';
 import type {
   FeatureFlagModuleAsyncOptions,
   FeatureFlagModuleOptions,
-  FeatureFlagOptionsFactory,
 } from './feature-flag-options.interface.js';
 import { FlagInputs } from './flag-inputs.js';
 import { FlagInputsInterceptor } from './flag-inputs.interceptor.js';
@@ -40,13 +39,17 @@ export function createOptionsProvider(options: FeatureFlagModuleOptions | undefi
   return { provide: FEATURE_FLAG_OPTIONS, useFactory: () => resolveFeatureFlagOptions(options) };
 }
 
-/** The options providers of `forRootAsync()`: the user's factory, then validation. */
-export function createAsyncOptionsProviders(options: FeatureFlagModuleAsyncOptions): Provider[] {
-  const validated: Provider = {
+/** The validated options, from the raw ones the module builder provides: checked when the application starts. */
+export function createValidatedOptionsProvider(): Provider {
+  return {
     provide: FEATURE_FLAG_OPTIONS,
     useFactory: resolveFeatureFlagOptions,
     inject: [FEATURE_FLAG_RAW_OPTIONS],
   };
+}
+
+/** `forRootAsync` needs exactly one way to build the options; the builder would fail obscurely without one. */
+export function checkAsyncOptions(options: FeatureFlagModuleAsyncOptions): void {
   const ways = [options.useFactory, options.useClass, options.useExisting].filter((w) => w !== undefined);
   if (ways.length !== 1) {
     throw new FeatureFlagOptionsError(
@@ -54,22 +57,6 @@ export function createAsyncOptionsProviders(options: FeatureFlagModuleAsyncOptio
       `give exactly one of useFactory, useClass or useExisting (got ${ways.length}).`,
     );
   }
-  if (options.useFactory !== undefined) {
-    const factory = options.useFactory as (...args: unknown[]) => unknown;
-    return [
-      { provide: FEATURE_FLAG_RAW_OPTIONS, useFactory: factory, inject: options.inject ?? [] },
-      validated,
-    ];
-  }
-  const factoryClass = (options.useClass ?? options.useExisting) as NonNullable<typeof options.useClass>;
-  const fromFactory: Provider = {
-    provide: FEATURE_FLAG_RAW_OPTIONS,
-    useFactory: (factory: FeatureFlagOptionsFactory) => factory.createFeatureFlagOptions(),
-    inject: [factoryClass],
-  };
-  return options.useClass !== undefined
-    ? [{ provide: factoryClass, useClass: factoryClass }, fromFactory, validated]
-    : [fromFactory, validated];
 }
 
 /**

@@ -4,7 +4,7 @@
 export * from './feature-flag.constants.js';
 export * from './feature-flag-options.interface.js';
 export * from './feature-flag-options.error.js';
-export { validateFeatureFlagOptions } from './validate-options.js';
+export { FEATURE_FLAG_OPTION_NAMES, validateFeatureFlagOptions } from './validate-options.js';
 export { FeatureFlagModule, FeatureFlagFeatureModule } from './feature-flag.module.js';
 export { InjectFeatureFlagClient } from './inject-feature-flag-client.decorator.js';
 export { FlagInputs } from './flag-inputs.js';

@@ -5,30 +5,7 @@ import { OperatorRegistry } from '../core/switches/operator.js';
 import type { SwitchyardLogger } from '../core/logger.js';
 import { FeatureFlagOptionsError } from './feature-flag-options.error.js';
 import type { FeatureFlagModuleOptions } from './feature-flag-options.interface.js';
-
-/** Every option the module knows; anything else is most likely a typo and is reported. */
-const KNOWN_OPTIONS: readonly string[] = [
-  'envSecret',
-  'streamingUri',
-  'eventsUri',
-  'offline',
-  'startWait',
-  'bootstrap',
-  'bootstrapFile',
-  'storage',
-  'arguments',
-  'operators',
-  'autocreate',
-  'namespace',
-  'inputs',
-  'percentHash',
-  'logger',
-  'dataSource',
-  'insights',
-  'isGlobal',
-  'waitForReady',
-  'requestScope',
-];
+import { InsightCollector } from '../events/insight-collector.js';
 
 const describe = (value: unknown): string => {
   if (value === null) return 'null';
@@ -63,17 +40,198 @@ function checkUrl(option: string, value: unknown, protocols: readonly string[], 
   }
 }
 
-function checkBoolean(options: Record<string, unknown>, option: string): void {
-  const value = options[option];
-  if (value !== undefined && typeof value !== 'boolean') {
+/** Checks one option's value (never called with undefined); throws `FeatureFlagOptionsError` naming it. */
+type OptionCheck = (value: unknown, option: string) => void;
+
+const booleanOption: OptionCheck = (value, option) => {
+  if (typeof value !== 'boolean') {
     throw new FeatureFlagOptionsError(option, `expected true or false, got ${describe(value)}.`);
   }
-}
+};
+
+const nonNegativeMs = (value: unknown): boolean =>
+  typeof value === 'number' && Number.isFinite(value) && value >= 0;
+
+/** The tuning fields of `streaming` that hold milliseconds or bytes: non-negative numbers. */
+const STREAMING_NUMBERS = [
+  'pingIntervalMs',
+  'firstRetryDelayMs',
+  'maxRetryDelayMs',
+  'healthyResetMs',
+  'handshakeTimeoutMs',
+  'maxMessageBytes',
+] as const;
+
+/**
+ * Every module option and its check: the one list of option names. `satisfies` makes the compiler hold it to
+ * `FeatureFlagModuleOptions` exactly — an option added to the interface (or the client's options) without a check
+ * here, or a check for an option that does not exist, is a compile error — and the unknown-option warning reads
+ * its keys.
+ */
+const OPTION_CHECKS = {
+  envSecret: (value, option) => {
+    if (typeof value !== 'string' || value.trim() === '') {
+      throw new FeatureFlagOptionsError(
+        option,
+        `expected the FeatBit server-side secret (a non-blank string), got ${describe(value)}.`,
+      );
+    }
+  },
+  streamingUri: (value, option) =>
+    checkUrl(option, value, ['ws:', 'wss:', 'http:', 'https:'], 'ws://localhost:5100'),
+  eventsUri: (value, option) => checkUrl(option, value, ['http:', 'https:'], 'http://localhost:5100'),
+  offline: booleanOption,
+  startWait: (value, option) => {
+    if (!nonNegativeMs(value)) {
+      throw new FeatureFlagOptionsError(
+        option,
+        `expected a non-negative number of milliseconds (default 15000), got ${describe(value)}.`,
+      );
+    }
+  },
+  bootstrap: (value, option) => {
+    if (typeof value !== 'string' && !isObject(value)) {
+      throw new FeatureFlagOptionsError(
+        option,
+        `expected FeatBit data-sync JSON (text or object), got ${describe(value)}.`,
+      );
+    }
+  },
+  bootstrapFile: (value, option) => {
+    if (typeof value !== 'string' || value.trim() === '') {
+      throw new FeatureFlagOptionsError(option, `expected a file path, got ${describe(value)}.`);
+    }
+    if (!existsSync(value)) {
+      throw new FeatureFlagOptionsError(
+        option,
+        `no file at '${resolve(value)}' (relative paths start from ${process.cwd()}).`,
+      );
+    }
+  },
+  storage: (value, option) => {
+    if (!hasMethods(value, ['load', 'write'])) {
+      throw new FeatureFlagOptionsError(
+        option,
+        `expected a FlagStorage (an object with load() and write()), got ${describe(value)}.`,
+      );
+    }
+  },
+  arguments: (value, option) => {
+    if (!Array.isArray(value) && !(value instanceof ArgumentRegistry)) {
+      throw new FeatureFlagOptionsError(
+        option,
+        `expected an array of arguments (defineArguments(...)) or an ArgumentRegistry, got ${describe(value)}.`,
+      );
+    }
+  },
+  operators: (value, option) => {
+    if (!(value instanceof OperatorRegistry)) {
+      throw new FeatureFlagOptionsError(option, `expected an OperatorRegistry, got ${describe(value)}.`);
+    }
+  },
+  autocreate: booleanOption,
+  namespace: (value, option) => {
+    if (typeof value !== 'string' || value.trim() === '' || value.includes('.') || value.includes(':')) {
+      throw new FeatureFlagOptionsError(
+        option,
+        `expected a non-blank name without '.' or ':', got ${describe(value)}.`,
+      );
+    }
+  },
+  inputs: (value, option) => {
+    if (typeof value !== 'function' && !Array.isArray(value)) {
+      throw new FeatureFlagOptionsError(
+        option,
+        `expected a function (request, context) => inputs[] giving each request's inputs, or an array of inputs for every check; got ${describe(value)}.`,
+      );
+    }
+  },
+  percentHash: (value, option) => {
+    if (value !== 'crc32' && value !== 'py2' && typeof value !== 'function') {
+      throw new FeatureFlagOptionsError(
+        option,
+        `expected 'crc32', 'py2' or a function, got ${describe(value)}.`,
+      );
+    }
+  },
+  logger: (value, option) => {
+    if (!hasMethods(value, ['error', 'warn', 'log'])) {
+      throw new FeatureFlagOptionsError(
+        option,
+        `expected an object with error(), warn() and log() (Nest's Logger fits), got ${describe(value)}.`,
+      );
+    }
+  },
+  retainFlagDocuments: booleanOption,
+  streaming: (value, option) => {
+    if (!isObject(value)) {
+      throw new FeatureFlagOptionsError(
+        option,
+        `expected an object of streaming settings (e.g. { pingIntervalMs: 15000 }), got ${describe(value)}.`,
+      );
+    }
+    for (const field of STREAMING_NUMBERS) {
+      if (value[field] !== undefined && !nonNegativeMs(value[field])) {
+        throw new FeatureFlagOptionsError(
+          `${option}.${field}`,
+          `expected a non-negative number, got ${describe(value[field])}.`,
+        );
+      }
+    }
+    if (value.detectSilentConnections !== undefined) {
+      booleanOption(value.detectSilentConnections, `${option}.detectSilentConnections`);
+    }
+    if (value.random !== undefined && typeof value.random !== 'function') {
+      throw new FeatureFlagOptionsError(
+        `${option}.random`,
+        `expected a function returning a number in [0, 1), got ${describe(value.random)}.`,
+      );
+    }
+  },
+  dataSource: (value, option) => {
+    if (typeof value !== 'function') {
+      throw new FeatureFlagOptionsError(
+        option,
+        `expected a data source factory function, got ${describe(value)}.`,
+      );
+    }
+  },
+  insights: (value, option) => {
+    if (!hasMethods(value, ['recordEvaluation', 'recordMetric', 'flush', 'close'])) {
+      throw new FeatureFlagOptionsError(
+        option,
+        `expected an InsightSink (recordEvaluation, recordMetric, flush, close), got ${describe(value)}.`,
+      );
+    }
+  },
+  experiments: (value, option) => {
+    if (typeof value !== 'boolean' && !(value instanceof InsightCollector)) {
+      throw new FeatureFlagOptionsError(
+        option,
+        `expected true, false or an InsightCollector to share, got ${describe(value)}.`,
+      );
+    }
+  },
+  isGlobal: booleanOption,
+  waitForReady: booleanOption,
+  requestScope: booleanOption,
+} satisfies { readonly [Option in keyof Required<FeatureFlagModuleOptions>]: OptionCheck };
+
+/**
+ * Every option name the module knows (the keys of its checks); anything else is most likely a typo and is
+ * reported.
+ * @publicApi
+ */
+export const FEATURE_FLAG_OPTION_NAMES: readonly (keyof FeatureFlagModuleOptions)[] = Object.freeze(
+  Object.keys(OPTION_CHECKS) as (keyof FeatureFlagModuleOptions)[],
+);
+
+const isKnownOption = (key: string): key is keyof typeof OPTION_CHECKS => Object.hasOwn(OPTION_CHECKS, key);
 
 /** The known option spelled the same but for case, if any: a hint for typos such as `startwait`. */
 function suggestionFor(unknownKey: string): string | undefined {
   const lower = unknownKey.toLowerCase();
-  return KNOWN_OPTIONS.find((known) => known.toLowerCase() === lower);
+  return FEATURE_FLAG_OPTION_NAMES.find((known) => known.toLowerCase() === lower);
 }
 
 /**
@@ -90,21 +248,12 @@ export function validateFeatureFlagOptions(
     throw new FeatureFlagOptionsError('options', `expected an object, got ${describe(options)}.`);
   }
   const o = options;
-
-  if (o.envSecret !== undefined && (typeof o.envSecret !== 'string' || o.envSecret.trim() === '')) {
-    throw new FeatureFlagOptionsError(
-      'envSecret',
-      `expected the FeatBit server-side secret (a non-blank string), got ${describe(o.envSecret)}.`,
-    );
+  const unknown: string[] = [];
+  for (const key of Object.keys(o)) {
+    if (!isKnownOption(key)) unknown.push(key);
+    else if (o[key] !== undefined) OPTION_CHECKS[key](o[key], key);
   }
-  if (o.streamingUri !== undefined) {
-    checkUrl('streamingUri', o.streamingUri, ['ws:', 'wss:', 'http:', 'https:'], 'ws://localhost:5100');
-  }
-  if (o.eventsUri !== undefined) {
-    checkUrl('eventsUri', o.eventsUri, ['http:', 'https:'], 'http://localhost:5100');
-  }
-  for (const option of ['offline', 'autocreate', 'isGlobal', 'waitForReady', 'requestScope'])
-    checkBoolean(o, option);
+  // Options that depend on each other.
   if (
     o.streamingUri !== undefined &&
     o.envSecret === undefined &&
@@ -116,105 +265,13 @@ export function validateFeatureFlagOptions(
       `streamingUri '${String(o.streamingUri)}' is set but envSecret is missing: give the FeatBit server-side secret, or remove streamingUri for the embedded in-memory client.`,
     );
   }
-  if (o.startWait !== undefined) {
-    if (typeof o.startWait !== 'number' || !Number.isFinite(o.startWait) || o.startWait < 0) {
-      throw new FeatureFlagOptionsError(
-        'startWait',
-        `expected a non-negative number of milliseconds (default 15000), got ${describe(o.startWait)}.`,
-      );
-    }
-  }
-  if (o.bootstrap !== undefined && typeof o.bootstrap !== 'string' && !isObject(o.bootstrap)) {
+  if (o.retainFlagDocuments === false && o.storage !== undefined) {
     throw new FeatureFlagOptionsError(
-      'bootstrap',
-      `expected FeatBit data-sync JSON (text or object), got ${describe(o.bootstrap)}.`,
-    );
-  }
-  if (o.bootstrapFile !== undefined) {
-    if (typeof o.bootstrapFile !== 'string' || o.bootstrapFile.trim() === '') {
-      throw new FeatureFlagOptionsError(
-        'bootstrapFile',
-        `expected a file path, got ${describe(o.bootstrapFile)}.`,
-      );
-    }
-    if (!existsSync(o.bootstrapFile)) {
-      throw new FeatureFlagOptionsError(
-        'bootstrapFile',
-        `no file at '${resolve(o.bootstrapFile)}' (relative paths start from ${process.cwd()}).`,
-      );
-    }
-  }
-  if (o.storage !== undefined && !hasMethods(o.storage, ['load', 'write'])) {
-    throw new FeatureFlagOptionsError(
-      'storage',
-      `expected a FlagStorage (an object with load() and write()), got ${describe(o.storage)}.`,
-    );
-  }
-  if (
-    o.arguments !== undefined &&
-    !Array.isArray(o.arguments) &&
-    !(o.arguments instanceof ArgumentRegistry)
-  ) {
-    throw new FeatureFlagOptionsError(
-      'arguments',
-      `expected an array of arguments (defineArguments(...)) or an ArgumentRegistry, got ${describe(o.arguments)}.`,
-    );
-  }
-  if (o.operators !== undefined && !(o.operators instanceof OperatorRegistry)) {
-    throw new FeatureFlagOptionsError(
-      'operators',
-      `expected an OperatorRegistry, got ${describe(o.operators)}.`,
-    );
-  }
-  if (o.namespace !== undefined) {
-    const ns = o.namespace;
-    if (typeof ns !== 'string' || ns.trim() === '' || ns.includes('.') || ns.includes(':')) {
-      throw new FeatureFlagOptionsError(
-        'namespace',
-        `expected a non-blank name without '.' or ':', got ${describe(ns)}.`,
-      );
-    }
-  }
-  if (o.inputs !== undefined && typeof o.inputs !== 'function' && !Array.isArray(o.inputs)) {
-    throw new FeatureFlagOptionsError(
-      'inputs',
-      `expected a function (request, context) => inputs[] giving each request's inputs, or an array of inputs for every check; got ${describe(o.inputs)}.`,
-    );
-  }
-  if (
-    o.percentHash !== undefined &&
-    o.percentHash !== 'crc32' &&
-    o.percentHash !== 'py2' &&
-    typeof o.percentHash !== 'function'
-  ) {
-    throw new FeatureFlagOptionsError(
-      'percentHash',
-      `expected 'crc32', 'py2' or a function, got ${describe(o.percentHash)}.`,
-    );
-  }
-  if (o.logger !== undefined && !hasMethods(o.logger, ['error', 'warn', 'log'])) {
-    throw new FeatureFlagOptionsError(
-      'logger',
-      `expected an object with error(), warn() and log() (Nest's Logger fits), got ${describe(o.logger)}.`,
-    );
-  }
-  if (o.dataSource !== undefined && typeof o.dataSource !== 'function') {
-    throw new FeatureFlagOptionsError(
-      'dataSource',
-      `expected a data source factory function, got ${describe(o.dataSource)}.`,
-    );
-  }
-  if (
-    o.insights !== undefined &&
-    !hasMethods(o.insights, ['recordEvaluation', 'recordMetric', 'flush', 'close'])
-  ) {
-    throw new FeatureFlagOptionsError(
-      'insights',
-      `expected an InsightSink (recordEvaluation, recordMetric, flush, close), got ${describe(o.insights)}.`,
+      'retainFlagDocuments',
+      'a storage caches flag documents, so it needs them retained: remove retainFlagDocuments: false, or the storage.',
     );
   }
 
-  const unknown = Object.keys(o).filter((key) => !KNOWN_OPTIONS.includes(key));
   if (unknown.length > 0 && logger) {
     const hints = unknown.map((key) => {
       const suggestion = suggestionFor(key);

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { promises as fsp, readFileSync, unlinkSync } from 'node:fs';
+import { constants as fsConstants, promises as fsp, readFileSync, unlinkSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { Subject, takeUntil, type Observable } from 'rxjs';
 import { StorageConflictError, StorageError } from '../core/errors.js';
@@ -138,6 +138,21 @@ export class FileStorage implements FlagStorage {
     shared.open++;
     this.shared = shared;
     this.changes$ = shared.changes.pipe(takeUntil(this.closing));
+  }
+
+  /**
+   * Checks that the file's folder can be written (and the file, when it exists, read and written).
+   * @throws StorageError naming the path and the reason when not.
+   */
+  async ping(): Promise<void> {
+    try {
+      await fsp.access(dirname(this.path), fsConstants.W_OK);
+      await fsp.access(this.path, fsConstants.R_OK | fsConstants.W_OK).catch((error: unknown) => {
+        if (!isFileMissing(error)) throw error;
+      });
+    } catch (error) {
+      throw new StorageError(`The flag storage file '${this.path}' cannot be used.`, { cause: error });
+    }
   }
 
   /** Every readable record in the file (tombstones included). @throws StorageError when the file is corrupt. */

@@ -363,6 +363,31 @@ export class RedisStorage implements FlagStorage {
     }
   }
 
+  /**
+   * Sends Redis a PING, waiting at most `connectTimeoutMs`.
+   * @throws StorageError when Redis does not answer in time, or the storage is closed.
+   */
+  async ping(): Promise<void> {
+    if (this.closed) throw new StorageError(`RedisStorage '${this.prefix}' is closed.`);
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () => reject(new Error(`no answer within ${this.connectTimeoutMs} ms`)),
+        this.connectTimeoutMs,
+      );
+    });
+    try {
+      await Promise.race([this.client.ping(), timeout]);
+    } catch (error) {
+      throw new StorageError(
+        `Redis of storage '${this.prefix}' is unreachable (${(error as Error).message}).`,
+        { cause: error },
+      );
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
   /** Completes `changes$` and closes the connections this storage opened (a client passed in stays open). */
   async close(): Promise<void> {
     if (this.closed) return;

@@ -20,6 +20,8 @@ export interface DataSourceContext {
    * reconnecting; `off` when it stopped for good (4003, or closed).
    */
   readonly report: (status: DataSourceStatus) => void;
+  /** Tell the client a `data-sync` was applied (its last sync time, for health checks). */
+  readonly synced?: () => void;
 }
 
 /**

@@ -191,6 +191,7 @@ class StreamingDataSource implements DataSource {
       this.context.logger.error(`Could not apply a ${payload.eventType} data-sync; ignored.`, error);
       return;
     }
+    this.context.synced?.();
     if (!this.syncedOnThisConnection) {
       this.syncedOnThisConnection = true;
       this.everSynced = true;

@@ -2,7 +2,8 @@
  * The published shape works from another project: `npm run build`'s output (tsconfig.build.json) installed as
  * `node_modules/nest-switchyard` is loadable with `require()` from CommonJS (Node ≥ 20.19 loads ESM that way) and
  * with `import`, on the main entry, on `nest-switchyard/engine` and on `nest-switchyard/admin` (which the main entry
- * does not load), with type declarations next to it.
+ * does not load), with type declarations next to it; and the integration entries (`/openfeature`, `/terminus`,
+ * `/opentelemetry`) load where their peers are installed.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -85,6 +86,28 @@ console.log(JSON.stringify({ known: client.isFlagKnown('x'), ready: client.initi
       execFileSync(process.execPath, ['main.mjs'], { cwd: app, encoding: 'utf8' }),
     ) as unknown;
     assert.deepEqual(esm, { known: false, ready: true });
+
+    // The integration entries, with their optional peers installed (the app's node_modules has them).
+    writeFileSync(
+      join(app, 'peers.mjs'),
+      `const of = await import('nest-switchyard/openfeature');
+const health = await import('nest-switchyard/terminus');
+const otel = await import('nest-switchyard/opentelemetry');
+console.log(JSON.stringify([typeof of.SwitchyardProvider, typeof health.FeatureFlagHealthIndicator,
+  typeof otel.instrumentSwitchyard]));`,
+    );
+    for (const peer of ['@openfeature', '@nestjs', '@opentelemetry']) {
+      if (!existsSync(join(work, 'node_modules', peer))) {
+        symlinkSync(join(root, 'node_modules', peer), join(work, 'node_modules', peer), 'dir');
+      }
+    }
+    const peers = JSON.parse(
+      execFileSync(process.execPath, ['peers.mjs'], { cwd: app, encoding: 'utf8' }),
+    ) as unknown;
+    assert.deepEqual(peers, ['function', 'function', 'function']);
+    for (const entry of ['openfeature', 'terminus', 'opentelemetry']) {
+      assert.ok(existsSync(join(pkg, 'dist', entry, 'index.d.ts')), `types of nest-switchyard/${entry}`);
+    }
   } finally {
     rmSync(work, { recursive: true, force: true });
   }

@@ -54,6 +54,11 @@ export interface FlagStorage {
    * this out; the writer then keeps a bounded log in memory.
    */
   readAudit?(query?: AuditQuery): readonly AuditEntry[] | Promise<readonly AuditEntry[]>;
+  /**
+   * Checks that the storage can be reached now (health checks): returns or resolves when it can, throws or rejects
+   * with the reason when it cannot. Storages without it are taken as reachable.
+   */
+  ping?(): void | Promise<void>;
   /** Releases connections and timers. */
   close?(): void | Promise<void>;
 }

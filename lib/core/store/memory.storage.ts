@@ -42,6 +42,9 @@ export class MemoryStorage implements FlagStorage {
     }));
   }
 
+  /** Always reachable: it is memory. */
+  ping(): void {}
+
   write(batch: StorageBatch): void {
     for (const write of batch.upserts) {
       if (write.expectedVersion === undefined) continue;

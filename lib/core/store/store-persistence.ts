@@ -1,3 +1,4 @@
+import { publishStorageError } from '../diagnostics.js';
 import { Subject, type Subscription } from 'rxjs';
 import { StorageError } from '../errors.js';
 import type { SwitchyardLogger } from '../logger.js';
@@ -29,7 +30,10 @@ export class StorePersistence {
     this.loaded = this.load();
     this.subscription = storage.changes$?.subscribe({
       next: (batch) => this.receive(batch),
-      error: (error: unknown) => this.logger.error('The storage change stream failed.', error),
+      error: (error: unknown) => {
+        publishStorageError({ storage, operation: 'changes', error });
+        this.logger.error('The storage change stream failed.', error);
+      },
     });
   }
 
@@ -55,6 +59,7 @@ export class StorePersistence {
       pending = this.storage.write(batch);
     } catch (error) {
       this.inFlight.delete(batch);
+      publishStorageError({ storage: this.storage, operation: 'write', error });
       return Promise.reject(wrapError(error, writes));
     }
     if (pending instanceof Promise) {
@@ -65,6 +70,7 @@ export class StorePersistence {
         },
         (error: unknown) => {
           this.inFlight.delete(batch);
+          publishStorageError({ storage: this.storage, operation: 'write', error });
           throw wrapError(error, writes);
         },
       );
@@ -103,6 +109,7 @@ export class StorePersistence {
     const apply = (records: readonly StoredRecord[]): ApplyResult =>
       this.store.loadRecords(records, 'storage');
     const failed = (error: unknown): undefined => {
+      publishStorageError({ storage: this.storage, operation: 'load', error });
       this.logger.error('Could not load records from the storage; starting without them.', error);
       return undefined;
     };
