@@ -1,3 +1,4 @@
+import type { WriteOptions } from '../core/store/store-writer.js';
 import { BadRequestException } from '@nestjs/common';
 
 /** The response methods both platforms share (Express `Response`, Fastify `FastifyReply`). */
@@ -31,4 +32,17 @@ export function expectedVersionOf(ifMatch: string | undefined): number | undefin
 /** A validated DTO as plain JSON (no class instances, no undefined fields), as the store keeps documents. */
 export function toPlain<T>(dto: object): T {
   return JSON.parse(JSON.stringify(dto)) as T;
+}
+
+/** The writer's options of one request: who writes, and (with `If-Match`) the version the write is based on. */
+export function writeOptionsOf(actor: string, ifMatch: string | undefined): WriteOptions {
+  const expectedVersion = expectedVersionOf(ifMatch);
+  return expectedVersion === undefined ? { actor } : { actor, expectedVersion };
+}
+
+/** A flag or segment body as the document to write: plain JSON, its `updatedAt` left to the writer. */
+export function documentOf<T extends { updatedAt?: string }>(dto: object): T {
+  const doc = toPlain<T>(dto);
+  delete doc.updatedAt;
+  return doc;
 }

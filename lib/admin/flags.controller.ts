@@ -6,7 +6,6 @@ import {
   Get,
   Headers,
   HttpCode,
-  NotFoundException,
   Param,
   Patch,
   Post,
@@ -22,13 +21,13 @@ import type { FeatBitFlag } from '../core/flags/flag.model.js';
 import type { FlagInput, WriteResult } from '../core/store/store-writer.js';
 import { AdminAuthGuard } from './admin-auth.guard.js';
 import { AdminExceptionFilter } from './admin-exception.filter.js';
-import { expectedVersionOf, toPlain, type AdminResponse } from './admin-http.util.js';
+import { documentOf, writeOptionsOf, type AdminResponse } from './admin-http.util.js';
 import { AdminActor } from './admin-identity.js';
 import { AdminValidationPipe } from './admin-validation.pipe.js';
 import { AdminWrite } from './admin-write.decorator.js';
 import { FlagDocumentDto } from './dto/flag-document.dto.js';
 import { FlagPatchDto } from './dto/flag-patch.dto.js';
-import { isArchivedDoc, recordResponse, writeResponse, type RecordResponse } from './record-response.js';
+import { readRecord, writeResponse, type RecordResponse } from './record-response.js';
 
 /** A flag in a listing. @publicApi */
 export interface FlagSummary {
@@ -94,12 +93,7 @@ export class FlagsController {
     @Query('archived') archived: string | undefined,
     @Res({ passthrough: true }) response: AdminResponse,
   ): RecordResponse<FeatBitFlag> {
-    const record = this.client.store.record('flag', key);
-    if (record === undefined || (isArchivedDoc(record.data) && booleanQuery('archived', archived) !== true))
-      throw new NotFoundException(
-        `No flag '${key}' exists (or it is archived). Check the key, or create it.`,
-      );
-    return recordResponse(record, response);
+    return readRecord(this.client.store, 'flag', key, booleanQuery('archived', archived) === true, response);
   }
 
   /** Creates a flag (409 when a live flag has that key). */
@@ -110,8 +104,7 @@ export class FlagsController {
     @AdminActor() actor: string,
     @Res({ passthrough: true }) response: AdminResponse,
   ): Promise<WriteResult<FeatBitFlag>> {
-    const doc = toPlain<FlagInput>(body);
-    delete doc.updatedAt;
+    const doc = documentOf<FlagInput>(body);
     return writeResponse(await this.client.writer.createFlag(doc, { actor }), response);
   }
 
@@ -126,14 +119,9 @@ export class FlagsController {
     @Res({ passthrough: true }) response: AdminResponse,
   ): Promise<WriteResult<FeatBitFlag>> {
     if (body.key !== key) throw keyMismatch('key', body.key, key);
-    const expectedVersion = expectedVersionOf(ifMatch);
-    const doc = toPlain<FlagInput>(body);
-    delete doc.updatedAt;
+    const doc = documentOf<FlagInput>(body);
     return writeResponse(
-      await this.client.writer.updateFlag(key, doc, {
-        actor,
-        ...(expectedVersion === undefined ? {} : { expectedVersion }),
-      }),
+      await this.client.writer.updateFlag(key, doc, writeOptionsOf(actor, ifMatch)),
       response,
     );
   }
@@ -159,8 +147,7 @@ export class FlagsController {
     }
     if (body.experiment !== undefined && given[0] !== 'rollout')
       throw new BadRequestException('experiment goes with rollout only.');
-    const expectedVersion = expectedVersionOf(ifMatch);
-    const options = { actor, ...(expectedVersion === undefined ? {} : { expectedVersion }) };
+    const options = writeOptionsOf(actor, ifMatch);
     const writer = this.client.writer;
     let result: WriteResult<FeatBitFlag>;
     switch (given[0]) {
@@ -199,14 +186,7 @@ export class FlagsController {
     @AdminActor() actor: string,
     @Res({ passthrough: true }) response: AdminResponse,
   ): Promise<WriteResult<FeatBitFlag>> {
-    const expectedVersion = expectedVersionOf(ifMatch);
-    return writeResponse(
-      await this.client.writer.archiveFlag(key, {
-        actor,
-        ...(expectedVersion === undefined ? {} : { expectedVersion }),
-      }),
-      response,
-    );
+    return writeResponse(await this.client.writer.archiveFlag(key, writeOptionsOf(actor, ifMatch)), response);
   }
 }
 

@@ -1,3 +1,5 @@
+import { NotFoundException } from '@nestjs/common';
+import type { FlagStore } from '../core/store/flag-store.js';
 import type { StoredRecord } from '../core/store/flag-storage.interface.js';
 import type { WriteResult } from '../core/store/store-writer.js';
 import { setETag, type AdminResponse } from './admin-http.util.js';
@@ -25,4 +27,25 @@ export function writeResponse<T>(result: WriteResult<T>, response: AdminResponse
 /** True for an archived flag or segment, or a deleted switch (a tombstone). */
 export function isArchivedDoc(data: unknown): boolean {
   return typeof data === 'object' && data !== null && (data as { isArchived?: unknown }).isArchived === true;
+}
+
+/**
+ * A flag or segment as `GET /<kind>s/:key` answers it; 404 when absent, or archived unless `withArchived`.
+ * `keyName` is what the caller calls the key in the message (`key`, `id`).
+ */
+export function readRecord<T>(
+  store: FlagStore,
+  kind: 'flag' | 'segment',
+  key: string,
+  withArchived: boolean,
+  response: AdminResponse,
+): RecordResponse<T> {
+  const record = store.record(kind, key);
+  if (record === undefined || (isArchivedDoc(record.data) && !withArchived)) {
+    const keyName = kind === 'flag' ? 'key' : 'id';
+    throw new NotFoundException(
+      `No ${kind} '${key}' exists (or it is archived). Check the ${keyName}, or create it.`,
+    );
+  }
+  return recordResponse(record, response);
 }

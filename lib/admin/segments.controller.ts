@@ -5,7 +5,6 @@ import {
   Get,
   Headers,
   HttpCode,
-  NotFoundException,
   Param,
   Post,
   Put,
@@ -20,13 +19,13 @@ import type { FeatBitSegment } from '../core/flags/flag.model.js';
 import type { SegmentInput, WriteResult } from '../core/store/store-writer.js';
 import { AdminAuthGuard } from './admin-auth.guard.js';
 import { AdminExceptionFilter } from './admin-exception.filter.js';
-import { expectedVersionOf, toPlain, type AdminResponse } from './admin-http.util.js';
+import { documentOf, writeOptionsOf, type AdminResponse } from './admin-http.util.js';
 import { AdminActor } from './admin-identity.js';
 import { AdminValidationPipe } from './admin-validation.pipe.js';
 import { AdminWrite } from './admin-write.decorator.js';
 import { SegmentDocumentDto } from './dto/segment-document.dto.js';
 import { booleanQuery, keyMismatch } from './flags.controller.js';
-import { isArchivedDoc, recordResponse, writeResponse, type RecordResponse } from './record-response.js';
+import { readRecord, writeResponse, type RecordResponse } from './record-response.js';
 
 /** A segment in a listing. @publicApi */
 export interface SegmentSummary {
@@ -87,12 +86,13 @@ export class SegmentsController {
     @Query('archived') archived: string | undefined,
     @Res({ passthrough: true }) response: AdminResponse,
   ): RecordResponse<FeatBitSegment> {
-    const record = this.client.store.record('segment', id);
-    if (record === undefined || (isArchivedDoc(record.data) && booleanQuery('archived', archived) !== true))
-      throw new NotFoundException(
-        `No segment '${id}' exists (or it is archived). Check the id, or create it.`,
-      );
-    return recordResponse(record, response);
+    return readRecord(
+      this.client.store,
+      'segment',
+      id,
+      booleanQuery('archived', archived) === true,
+      response,
+    );
   }
 
   /** Creates a segment (409 when a live segment has that id). */
@@ -103,8 +103,7 @@ export class SegmentsController {
     @AdminActor() actor: string,
     @Res({ passthrough: true }) response: AdminResponse,
   ): Promise<WriteResult<FeatBitSegment>> {
-    const doc = toPlain<SegmentInput>(body);
-    delete doc.updatedAt;
+    const doc = documentOf<SegmentInput>(body);
     return writeResponse(await this.client.writer.createSegment(doc, { actor }), response);
   }
 
@@ -119,14 +118,9 @@ export class SegmentsController {
     @Res({ passthrough: true }) response: AdminResponse,
   ): Promise<WriteResult<FeatBitSegment>> {
     if (body.id !== id) throw keyMismatch('id', body.id, id);
-    const expectedVersion = expectedVersionOf(ifMatch);
-    const doc = toPlain<SegmentInput>(body);
-    delete doc.updatedAt;
+    const doc = documentOf<SegmentInput>(body);
     return writeResponse(
-      await this.client.writer.updateSegment(id, doc, {
-        actor,
-        ...(expectedVersion === undefined ? {} : { expectedVersion }),
-      }),
+      await this.client.writer.updateSegment(id, doc, writeOptionsOf(actor, ifMatch)),
       response,
     );
   }
@@ -141,12 +135,8 @@ export class SegmentsController {
     @AdminActor() actor: string,
     @Res({ passthrough: true }) response: AdminResponse,
   ): Promise<WriteResult<FeatBitSegment>> {
-    const expectedVersion = expectedVersionOf(ifMatch);
     return writeResponse(
-      await this.client.writer.archiveSegment(id, {
-        actor,
-        ...(expectedVersion === undefined ? {} : { expectedVersion }),
-      }),
+      await this.client.writer.archiveSegment(id, writeOptionsOf(actor, ifMatch)),
       response,
     );
   }

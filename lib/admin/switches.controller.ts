@@ -22,7 +22,7 @@ import type { SwitchRecord } from '../core/switches/switch-record.js';
 import { switchKey } from '../core/switches/switch-record.js';
 import { AdminAuthGuard } from './admin-auth.guard.js';
 import { AdminExceptionFilter } from './admin-exception.filter.js';
-import { expectedVersionOf, setETag, toPlain, type AdminResponse } from './admin-http.util.js';
+import { setETag, toPlain, writeOptionsOf, type AdminResponse } from './admin-http.util.js';
 import { AdminActor } from './admin-identity.js';
 import { AdminValidationPipe } from './admin-validation.pipe.js';
 import { AdminWrite } from './admin-write.decorator.js';
@@ -99,20 +99,13 @@ export class SwitchesController {
       isArchived: _archived,
       ...fields
     } = toPlain<SwitchDocumentDto>(body);
-    const expectedVersion = expectedVersionOf(ifMatch);
     const input: SwitchInput = {
       ...fields,
       name,
       namespace: ns,
       conditions: fields.conditions?.map((c) => ({ ...c, negative: c.negative ?? false })),
     };
-    return writeResponse(
-      await this.client.writer.putSwitch(input, {
-        actor,
-        ...(expectedVersion === undefined ? {} : { expectedVersion }),
-      }),
-      response,
-    );
+    return writeResponse(await this.client.writer.putSwitch(input, writeOptionsOf(actor, ifMatch)), response);
   }
 
   /** One edit: `{ state }` or `{ copyConditionsFrom }` (a switch of the same namespace). */
@@ -132,11 +125,9 @@ export class SwitchesController {
         `A PATCH makes exactly one edit: give state or copyConditionsFrom (got ${given.join(', ') || 'none'}).`,
       );
     }
-    const expectedVersion = expectedVersionOf(ifMatch);
     const options = {
-      actor,
+      ...writeOptionsOf(actor, ifMatch),
       namespace: this.namespaceOf(namespace),
-      ...(expectedVersion === undefined ? {} : { expectedVersion }),
     };
     const result =
       body.state !== undefined
@@ -157,11 +148,9 @@ export class SwitchesController {
     @Res({ passthrough: true }) response: AdminResponse,
   ): Promise<SwitchDeleteResponse> {
     const ns = this.namespaceOf(namespace);
-    const expectedVersion = expectedVersionOf(ifMatch);
     const results = await this.client.writer.deleteSwitch(name, {
-      actor,
+      ...writeOptionsOf(actor, ifMatch),
       namespace: ns,
-      ...(expectedVersion === undefined ? {} : { expectedVersion }),
     });
     const root = results.find((result) => result.key === switchKey(ns, name)) ?? results[results.length - 1];
     setETag(response, root.version);
