@@ -290,8 +290,12 @@ export class Manager implements SwitchOwner {
    * request: inside it `input()`/`flush()` work and every `active()` call sees the scope's inputs, also after
    * `await`s. Outside Nest this is how a job or a message handler gets global inputs.
    */
-  inputScopeRun<T>(fn: () => T, inputs: readonly unknown[] = []): T {
-    return this.shared.scope.run(fn, Object.freeze([...inputs]));
+  inputScopeRun<T>(fn: () => T, inputs?: readonly unknown[]): T {
+    // No copy for the common case (no inputs yet): this runs once per request.
+    const scope = this.shared.scope;
+    return inputs === undefined || inputs.length === 0
+      ? scope.run(fn)
+      : scope.run(fn, Object.freeze([...inputs]));
   }
 
   /**
