@@ -15,7 +15,7 @@ import type {
 export interface AdminApiKey {
   /** The secret itself (compared in constant time). */
   readonly key: string;
-  /** Who writes with this key, as the audit log records it. Default `api-key:<first 4 characters>…`. */
+  /** Who writes with this key, as the audit log records it. Default `api-key:<first 8 hex digits of the key's SHA-256>` (a fingerprint, not part of the key). */
   readonly actor?: string;
   /** This key may read but never write (every write route answers 403). */
   readonly readOnly?: boolean;

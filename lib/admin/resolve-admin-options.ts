@@ -52,9 +52,11 @@ export function resolveAdminOptions(raw: unknown): ResolvedAdminOptions {
     if (actor !== undefined && (typeof actor !== 'string' || actor.trim() === '')) {
       throw new AdminOptionsError(`auth.apiKeys[${i}].actor`, 'must be a non-blank string.');
     }
+    const digest = sha256(key);
     return {
-      digest: sha256(key),
-      actor: actor ?? `api-key:${key.slice(0, 4)}…`,
+      digest,
+      // a fingerprint, not the key's first characters: an audit log is read by more people than hold the key
+      actor: actor ?? `api-key:${digest.toString('hex').slice(0, 8)}`,
       readOnly: typeof entry !== 'string' && entry.readOnly === true,
     };
   });

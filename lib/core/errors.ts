@@ -49,6 +49,23 @@ export class InvalidFlagError extends SwitchyardError {
   }
 }
 
+/**
+ * A flag or segment document is needed (to edit, serve, store or export it) but this store keeps only the compiled
+ * form: a client keeps documents with a storage or with `retainFlagDocuments: true`. @publicApi
+ */
+export class DocumentsNotRetainedError extends SwitchyardError {
+  constructor(
+    readonly kind: 'flag' | 'segment',
+    readonly recordKey: string,
+    action: string,
+  ) {
+    super(
+      `The document of ${kind} '${recordKey}' was not retained, so it cannot be ${action}: a client keeps ` +
+        'documents with a storage or with retainFlagDocuments: true (a store with retainDocuments: true).',
+    );
+  }
+}
+
 /** A stored record (switch, flag or segment) could not be read back. @publicApi */
 export class InvalidRecordError extends SwitchyardError {
   constructor(

@@ -1,6 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { FeatureFlagClient, FlagServer, MemoryStorage, silentLogger } from '../../lib/index.js';
+import {
+  DocumentsNotRetainedError,
+  FeatureFlagClient,
+  FlagServer,
+  MemoryStorage,
+  RecordNotFoundError,
+  silentLogger,
+} from '../../lib/index.js';
 import { booleanFlag, planFlag } from './fixtures.js';
 
 test('without documents a client evaluates the same, and refuses what needs the documents', async () => {
@@ -51,4 +58,33 @@ test('without documents a client evaluates the same, and refuses what needs the 
   });
   assert.equal(stored.store.flag('checkout')?.doc.key, 'checkout');
   await Promise.all([full.close(), lean.close(), explicit.close(), stored.close()]);
+});
+
+test('the writer of a client without documents refuses flag edits with a typed error, and keeps serving', async () => {
+  const lean = new FeatureFlagClient({
+    offline: true,
+    bootstrap: { featureFlags: [booleanFlag('dark-mode', true), planFlag()] },
+    retainFlagDocuments: false,
+    logger: silentLogger,
+  });
+  const refusedWith = async (write: Promise<unknown>): Promise<unknown> =>
+    write.then(
+      () => assert.fail('the write resolved'),
+      (error: unknown) => error,
+    );
+  for (const write of [
+    lean.writer.updateFlag('checkout', (doc) => doc),
+    lean.writer.setFlagEnabled('dark-mode', false),
+    lean.writer.archiveFlag('checkout'),
+    lean.writer.addTargetUser('checkout', 'v-control', 'u-1'),
+  ]) {
+    const error = await refusedWith(write);
+    assert.ok(error instanceof DocumentsNotRetainedError, String(error));
+    assert.equal(error.kind, 'flag');
+    assert.match(error.message, /retainFlagDocuments: true/);
+  }
+  // an unknown flag is still "not found", and nothing changed
+  assert.ok((await refusedWith(lean.writer.setFlagEnabled('nope', false))) instanceof RecordNotFoundError);
+  assert.equal(lean.boolVariation('dark-mode', { key: 'a' }, false), true);
+  await lean.close();
 });

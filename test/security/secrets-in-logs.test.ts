@@ -7,8 +7,10 @@
  * in its URL — against a port where nothing listens, a real redis-server that wants another password, and one
  * that is killed under a running client. A secret counts as leaked when any 8 consecutive characters of it show
  * (the connection token carries the env secret in two pieces around the timestamp).
- *
- * Admin API keys: the admin module lives on another branch; its logging paths must be added here after the merge.
+ * Admin API keys: a real Nest app with the admin module, its logger recording everything Nest and Switchyard log;
+ * refused keys (401), a read-only key writing (403), a storage failure (503, a Redis password in the URL too), an
+ * unexpected error of the configured guard, a refused configuration, and the audit log and responses that name
+ * the key's actor.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -18,6 +20,13 @@ import { createServer, type AddressInfo } from 'node:net';
 import { inspect } from 'node:util';
 import { spawnSync } from 'node:child_process';
 import { WebSocket } from 'ws';
+import { createHash } from 'node:crypto';
+import type { LoggerService } from '@nestjs/common';
+import { Test } from '@nestjs/testing';
+import request from 'supertest';
+import { FeatureFlagAdminModule } from '../../lib/admin.js';
+import { FeatureFlagModule } from '../../lib/nest/index.js';
+import { checkoutFlag } from '../admin/admin-fixtures.js';
 import {
   FeatureFlagClient,
   FlagServer,
@@ -35,7 +44,7 @@ function secret(): string {
 }
 
 /** Keeps everything a logger is given, error objects inspected deeply (message, cause chain, stack). */
-class CapturingLogger implements SwitchyardLogger {
+class CapturingLogger implements SwitchyardLogger, LoggerService {
   readonly texts: string[] = [];
   private keep(level: string, message: string, rest: unknown[]): void {
     this.texts.push(`${level} ${message} ${rest.map((item) => inspect(item, { depth: 8 })).join(' ')}`);
@@ -51,6 +60,12 @@ class CapturingLogger implements SwitchyardLogger {
   }
   debug(message: string, ...rest: unknown[]): void {
     this.keep('debug', message, rest);
+  }
+  verbose(message: string, ...rest: unknown[]): void {
+    this.keep('verbose', message, rest);
+  }
+  fatal(message: string, ...rest: unknown[]): void {
+    this.keep('fatal', message, rest);
   }
 }
 
@@ -322,4 +337,127 @@ test('storage errors: Redis passwords in URLs never show', { skip: !redisServerA
   assert.ok(texts.length >= 3, `errors were produced: ${texts.length}`);
   assert.ok(log.texts.length >= 1, 'storage paths logged');
   assertNoLeak([...log.texts, ...texts], [password, wrongPassword], 'storage');
+});
+
+test('admin API keys: 401, 403, storage failure, guard failure, refused options, audit log', async () => {
+  const writerKey = secret();
+  const readerKey = secret();
+  const unnamedKey = secret();
+  const redisPassword = secret();
+  const log = new CapturingLogger();
+  const bodies: string[] = [];
+  const nowhere = await freePort();
+  const moduleRef = await Test.createTestingModule({
+    imports: [
+      FeatureFlagModule.forRoot({
+        storage: new RedisStorage({
+          url: `redis://:${redisPassword}@127.0.0.1:${nowhere}`,
+          connectTimeoutMs: 200,
+          logger: log,
+        }),
+        startWait: 300,
+        logger: log,
+      }),
+      FeatureFlagAdminModule.forRoot({
+        auth: {
+          apiKeys: [{ key: writerKey, actor: 'ann' }, { key: readerKey, readOnly: true }, unnamedKey],
+          // runs after the keys failed: a failing application guard is an unexpected error, logged with its stack
+          canActivate: (context) => {
+            const headers = context.switchToHttp().getRequest<{ headers: Record<string, string> }>().headers;
+            if (headers['x-explode'] === 'yes') throw new Error('session store unavailable');
+            return false;
+          },
+        },
+      }),
+    ],
+  }).compile();
+  const app = moduleRef.createNestApplication({ logger: log });
+  await app.init();
+  try {
+    const http = request(app.getHttpServer());
+    const keep = (response: { status: number; text: string }): number => {
+      bodies.push(response.text);
+      return response.status;
+    };
+    const flag = checkoutFlag();
+    // a wrong key that differs from the writer's in its last character only, and a truncated one
+    const nearMiss = writerKey.slice(0, -1) + (writerKey.endsWith('A') ? 'B' : 'A');
+    for (const key of [nearMiss, writerKey.slice(0, 20)]) {
+      assert.equal(keep(await http.get('/switchyard/api/flags').set('Authorization', `Bearer ${key}`)), 401);
+      assert.equal(keep(await http.post('/switchyard/api/flags').set('x-api-key', key).send(flag)), 401);
+    }
+    // the read-only key (its actor named after the key) writing
+    assert.equal(keep(await http.post('/switchyard/api/flags').set('x-api-key', readerKey).send(flag)), 403);
+    assert.match(bodies.at(-1) ?? '', /read-only/);
+    // the storage is unreachable: the write fails with 503 and a log line
+    assert.equal(keep(await http.post('/switchyard/api/flags').set('x-api-key', writerKey).send(flag)), 503);
+    assert.equal(keep(await http.post('/switchyard/api/flags').set('x-api-key', unnamedKey).send(flag)), 503);
+    // the application's guard fails: 500 and the error logged
+    assert.equal(
+      keep(await http.get('/switchyard/api/flags').set('x-api-key', nearMiss).set('x-explode', 'yes')),
+      500,
+    );
+    assert.equal(keep(await http.get('/switchyard/api/audit').set('x-api-key', readerKey)), 503);
+    assert.ok(
+      log.texts.some((text) => /Storage failure on an admin write/.test(text)),
+      'the storage failure was logged',
+    );
+    assert.ok(
+      log.texts.some((text) => text.includes('session store unavailable')),
+      'the guard failure was logged',
+    );
+  } finally {
+    await app.close();
+  }
+
+  // a refused configuration names the entry, not the key
+  let refusal: unknown;
+  try {
+    await Test.createTestingModule({
+      imports: [
+        FeatureFlagModule.forRoot({ retainFlagDocuments: true, logger: log }),
+        FeatureFlagAdminModule.forRoot({ auth: { apiKeys: [{ key: writerKey, actor: ' ' }] } }),
+      ],
+    }).compile();
+  } catch (error) {
+    refusal = error;
+  }
+  assert.ok(refusal instanceof Error, 'the blank actor was refused');
+  assertNoLeak(
+    [...log.texts, ...bodies, inspect(refusal, { depth: 8 })],
+    [writerKey, readerKey, unnamedKey, redisPassword],
+    'admin',
+  );
+});
+
+test('admin API keys: the audit log names a key by a fingerprint, never by its characters', async () => {
+  const key = secret();
+  const moduleRef = await Test.createTestingModule({
+    imports: [
+      FeatureFlagModule.forRoot({ retainFlagDocuments: true, logger: new CapturingLogger() }),
+      FeatureFlagAdminModule.forRoot({ auth: { apiKeys: [key] } }),
+    ],
+  }).compile();
+  const app = moduleRef.createNestApplication({ logger: false });
+  await app.init();
+  try {
+    const http = request(app.getHttpServer());
+    const written = await http
+      .put('/switchyard/api/switches/reports')
+      .set('x-api-key', key)
+      .send({ state: 'global' });
+    assert.equal(written.status, 200, written.text);
+    const audit = await http.get('/switchyard/api/audit').set('x-api-key', key);
+    assert.equal(audit.status, 200);
+    const fingerprint = createHash('sha256').update(key).digest('hex').slice(0, 8);
+    const { items } = audit.body as { items: { actor: string }[] };
+    // a fingerprint (the first 8 hex digits of the key's SHA-256), not the key's first characters
+    assert.deepEqual(
+      items.map((entry) => entry.actor),
+      [`api-key:${fingerprint}`],
+    );
+    assertNoLeak([audit.text, written.text], [key], 'audit');
+  } finally {
+    await app.close();
+  }
 });

@@ -1,4 +1,5 @@
 import type { FeatBitCondition, FeatBitFlag, FeatBitRolloutVariation, VariationType } from './flag.model.js';
+import { DocumentsNotRetainedError } from '../errors.js';
 import { parseVersion, validateFlagDocument } from './flag.schema.js';
 import {
   collectSegmentIds,
@@ -175,10 +176,10 @@ class CompiledFlagRecord implements CompiledFlag {
 
   get doc(): FeatBitFlag {
     if (this.storedDoc === undefined) {
-      throw new TypeError(
-        `The document of flag '${this.key}' was not retained (a client keeps documents with a storage or with ` +
-          `retainFlagDocuments: true; a store with retainDocuments: true): it cannot be read, served, ` +
-          'stored or exported from this store.',
+      throw new DocumentsNotRetainedError(
+        'flag',
+        this.key,
+        'read, served, stored or exported from this store',
       );
     }
     return this.storedDoc;

@@ -1,13 +1,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomUUID } from 'node:crypto';
 import { merge, Subject, type Observable } from 'rxjs';
-import {
-  InvalidRecordError,
-  InvalidWriteError,
-  RecordNotFoundError,
-  StorageConflictError,
-  SwitchyardError,
-} from '../errors.js';
+import { InvalidWriteError, RecordNotFoundError, StorageConflictError, SwitchyardError } from '../errors.js';
 import { compileFlag, compileSegment, type FeatBitFlag, type FeatBitSegment } from '../flags/index.js';
 import type { SwitchyardLogger } from '../logger.js';
 import { parseSwitchRecord, switchKey, type SwitchRecord } from '../switches/switch-record.js';
@@ -487,17 +481,14 @@ export class StoreWriter {
     return this.edit('flag', key, 'update', options, (current) => change(current as FeatBitFlag));
   }
 
-  /** The live document of a record; `RecordNotFoundError` when absent or archived. */
+  /**
+   * The live document of a record; `RecordNotFoundError` when absent or archived, `DocumentsNotRetainedError`
+   * (from the store) when this client keeps compiled flags only.
+   */
   private liveDoc<T>(kind: RecordKind, key: string): T {
     const record = this.store.record(kind, key);
     if (record === undefined || isArchived(record.data)) {
       throw new RecordNotFoundError(kind, kind === 'switch' ? key.slice(key.indexOf('.') + 1) : key);
-    }
-    if (record.data === undefined) {
-      throw new InvalidRecordError(
-        `The ${kind} '${key}' cannot be edited here: this client drops flag documents (retainFlagDocuments: false).`,
-        key,
-      );
     }
     return record.data as T;
   }
