@@ -7,10 +7,17 @@ import {
   type ExecutionContext,
 } from '@nestjs/common';
 import { ModuleRef, Reflector } from '@nestjs/core';
-import { timingSafeEqual } from 'node:crypto';
 import { ADMIN_WRITE_METADATA, FEATURE_FLAG_ADMIN_OPTIONS } from './admin.constants.js';
 import { ADMIN_IDENTITY, type AdminIdentity } from './admin-identity.js';
-import { sha256, type ResolvedAdminOptions } from './resolve-admin-options.js';
+import { crossSiteRefusal } from './admin-csrf.js';
+import { consoleSessionOf, verifyConsoleSession } from './console/console-session.js';
+import { matchingKey, type ResolvedAdminOptions } from './resolve-admin-options.js';
+
+/**
+ * How a caller proved who it is: an API key in a header (no browser sends one by itself), or something a browser
+ * does send by itself — the console's session cookie, or whatever the application's guard reads (cookies too).
+ */
+export type AdminCredential = 'api-key' | 'browser';
 
 interface AdminRequest {
   headers: Record<string, string | string[] | undefined>;
@@ -24,8 +31,9 @@ const UNAUTHENTICATED =
 
 /**
  * Guards every admin route: authenticates the caller (API key in constant time, the configured guard class, or
- * the configured function) — 401 otherwise, reads included — records who it is (the actor of the audit log) and
- * refuses write routes with 403 in read-only mode or for a read-only key.
+ * the configured function, or the console's session cookie) — 401 otherwise, reads included — records who it is (the
+ * actor of the audit log) and refuses write routes with 403 in read-only mode, for a read-only key, and when the
+ * browser sent the credentials on behalf of a page of another origin (cross-site request forgery).
  * @publicApi
  */
 @Injectable()
@@ -40,11 +48,16 @@ export class AdminAuthGuard implements CanActivate {
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const request = context.switchToHttp().getRequest<AdminRequest>();
-    const identity = await this.authenticate(context, request);
-    if (identity === undefined) throw new UnauthorizedException(UNAUTHENTICATED);
+    const found = await this.identify(context);
+    if (found === undefined) throw new UnauthorizedException(UNAUTHENTICATED);
+    const { identity, credential } = found;
     request[ADMIN_IDENTITY] = identity;
     const writes =
       this.reflector.get<boolean | undefined>(ADMIN_WRITE_METADATA, context.getHandler()) === true;
+    if (writes && credential === 'browser') {
+      const refusal = crossSiteRefusal(request.headers, this.options.trustedOrigins);
+      if (refusal !== undefined) throw new ForbiddenException(`Refused: ${refusal}`);
+    }
     if (writes && (this.options.readOnly || identity.readOnly)) {
       throw new ForbiddenException(
         this.options.readOnly
@@ -55,19 +68,24 @@ export class AdminAuthGuard implements CanActivate {
     return true;
   }
 
-  private async authenticate(
+  /** Who the caller of this request is and how it proved it (`undefined`: unauthenticated). Used by the console too. */
+  async identify(
     context: ExecutionContext,
-    request: AdminRequest,
-  ): Promise<AdminIdentity | undefined> {
+  ): Promise<{ identity: AdminIdentity; credential: AdminCredential } | undefined> {
+    const request = context.switchToHttp().getRequest<AdminRequest>();
     const presented = presentedKey(request.headers);
     if (presented !== undefined && this.options.apiKeys.length > 0) {
-      const digest = sha256(presented);
-      let match: ResolvedAdminOptions['apiKeys'][number] | undefined;
-      // Every key is compared (no early exit), each in constant time.
-      for (const key of this.options.apiKeys) {
-        if (timingSafeEqual(key.digest, digest) && match === undefined) match = key;
+      const match = matchingKey(this.options.apiKeys, presented);
+      if (match !== undefined) {
+        return { identity: { actor: match.actor, readOnly: match.readOnly }, credential: 'api-key' };
       }
-      if (match !== undefined) return { actor: match.actor, readOnly: match.readOnly };
+    }
+    const session = consoleSessionOf(request.headers.cookie);
+    if (session !== undefined) {
+      const key = verifyConsoleSession(session, this.options.apiKeys, Date.now());
+      if (key !== undefined) {
+        return { identity: { actor: key.actor, readOnly: key.readOnly }, credential: 'browser' };
+      }
     }
     let allowed = false;
     if (this.options.guard !== undefined)
@@ -75,7 +93,13 @@ export class AdminAuthGuard implements CanActivate {
     if (!allowed && this.options.canActivate !== undefined)
       allowed = (await this.options.canActivate(context)) === true;
     if (!allowed) return undefined;
-    return { actor: this.options.actor?.(request) ?? userName(request.user) ?? 'admin', readOnly: false };
+    return {
+      identity: {
+        actor: this.options.actor?.(request) ?? userName(request.user) ?? 'admin',
+        readOnly: false,
+      },
+      credential: 'browser',
+    };
   }
 
   private resolveGuard(): Promise<CanActivate> {

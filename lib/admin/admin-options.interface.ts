@@ -42,6 +42,13 @@ export interface FeatureFlagAdminAuth {
    * `sub`, `username`, `email` or `name`, else `'admin'`. (API keys name their own actor.)
    */
   readonly actor?: AdminActorFactory;
+  /**
+   * Origins (`https://admin.example.com`) whose pages may write with credentials a browser sends by itself (the
+   * console's session cookie, or what `guard`/`canActivate` read). Writes from pages of any other origin are refused
+   * with 403 (cross-site request forgery); the console's own origin and callers that are not browsers (curl, a
+   * server, an API key in a header) always pass. Default: none.
+   */
+  readonly trustedOrigins?: readonly string[];
 }
 
 /** Turns the request (Express `Request` or `FastifyRequest`) into the actor name of the audit log. @publicApi */
@@ -99,6 +106,8 @@ export interface FeatureFlagAdminAsyncOptions extends Pick<ModuleMetadata, 'impo
 export interface FeatureFlagConsoleOptions {
   /** The console's URL path (below any global prefix). Default `switchyard`. */
   readonly path?: string;
+  /** How long a sign-in with an API key lasts (the session cookie's lifetime), in seconds. Default 12 hours. */
+  readonly sessionSeconds?: number;
 }
 
 /** `forRoot`'s options: the admin options and where to mount the routes. @publicApi */

@@ -3,6 +3,7 @@ import { RouterModule } from '@nestjs/core';
 import { DEFAULT_ADMIN_PATH, DEFAULT_CONSOLE_PATH } from './admin.constants.js';
 import { createConsoleController } from './console/console.controller.js';
 import { AdminBodyLimitMiddleware } from './admin-body-limit.middleware.js';
+import { AdminOptionsError } from './admin-options.error.js';
 import { ADMIN_CONTROLLERS } from './admin-controllers.js';
 import type {
   FeatureFlagAdminAsyncOptions,
@@ -94,6 +95,13 @@ function consoleModule(
 ): DynamicModule[] {
   if (options === false) return [];
   const trim = (path: string): string => path.replace(/^\/+|\/+$/g, '');
+  const sessionSeconds = options?.sessionSeconds;
+  if (sessionSeconds !== undefined && (!Number.isSafeInteger(sessionSeconds) || sessionSeconds <= 0)) {
+    throw new AdminOptionsError(
+      'console.sessionSeconds',
+      `expected a positive whole number of seconds, got ${String(sessionSeconds)}.`,
+    );
+  }
   return [
     {
       module: FeatureFlagConsoleModule,
@@ -101,6 +109,7 @@ function consoleModule(
         createConsoleController({
           path: trim(options?.path ?? DEFAULT_CONSOLE_PATH),
           apiPath: trim(apiPath),
+          sessionSeconds,
         }),
       ],
     },

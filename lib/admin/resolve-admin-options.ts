@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, timingSafeEqual } from 'node:crypto';
 import type { CanActivate, ExecutionContext, Type } from '@nestjs/common';
 import { DEFAULT_ADMIN_BODY_LIMIT } from './admin.constants.js';
 import { AdminOptionsError } from './admin-options.error.js';
@@ -17,12 +17,22 @@ export interface ResolvedAdminOptions {
   readonly guard: Type<CanActivate> | undefined;
   readonly canActivate: ((context: ExecutionContext) => boolean | Promise<boolean>) | undefined;
   readonly actor: AdminActorFactory | undefined;
+  /** `auth.trustedOrigins`, each as `new URL(origin).origin`. */
+  readonly trustedOrigins: ReadonlySet<string>;
   readonly readOnly: boolean;
   readonly bodyLimit: number;
   readonly openApi: boolean;
 }
 
 export const sha256 = (text: string): Buffer => createHash('sha256').update(text, 'utf8').digest();
+
+/** The configured key equal to `presented`: every key compared, each in constant time, no early exit. */
+export function matchingKey(keys: readonly ResolvedApiKey[], presented: string): ResolvedApiKey | undefined {
+  const digest = sha256(presented);
+  let match: ResolvedApiKey | undefined;
+  for (const key of keys) if (timingSafeEqual(key.digest, digest) && match === undefined) match = key;
+  return match;
+}
 
 /**
  * Checks the admin options (a bad one stops the application with `AdminOptionsError`): above all, that callers
@@ -73,6 +83,19 @@ export function resolveAdminOptions(raw: unknown): ResolvedAdminOptions {
         'auth.canActivate. Anonymous writes are never allowed.',
     );
   }
+  const trustedOrigins = new Set<string>();
+  if (auth.trustedOrigins !== undefined && !Array.isArray(auth.trustedOrigins))
+    throw new AdminOptionsError('auth.trustedOrigins', 'expected an array of origins (https://host:port).');
+  for (const [i, origin] of (auth.trustedOrigins ?? []).entries()) {
+    const parsed = typeof origin === 'string' && URL.canParse(origin) ? new URL(origin) : undefined;
+    if (parsed === undefined || parsed.origin === 'null') {
+      throw new AdminOptionsError(
+        `auth.trustedOrigins[${i}]`,
+        'expected an origin such as https://admin.example.com.',
+      );
+    }
+    trustedOrigins.add(parsed.origin);
+  }
   const bodyLimit = options.bodyLimit ?? DEFAULT_ADMIN_BODY_LIMIT;
   if (!Number.isSafeInteger(bodyLimit) || bodyLimit <= 0)
     throw new AdminOptionsError(
@@ -84,6 +107,7 @@ export function resolveAdminOptions(raw: unknown): ResolvedAdminOptions {
     guard: auth.guard,
     canActivate: auth.canActivate,
     actor: auth.actor,
+    trustedOrigins,
     readOnly: options.readOnly === true,
     bodyLimit,
     openApi: options.openApi !== false,

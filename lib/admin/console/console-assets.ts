@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
@@ -21,6 +22,7 @@ const OWN_FILES = [
   'evaluate.js',
   'experiments.js',
   'audit.js',
+  'signin.js',
   'style.css',
 ] as const;
 
@@ -43,11 +45,18 @@ const typeOf = (name: string): string =>
   TYPES[name.slice(name.lastIndexOf('.') + 1)] ?? 'application/octet-stream';
 
 /**
- * Every file of the console, read once: `assets/<file>`, `vendor/<file>` and the page (`index.html`, with the
- * console's base path and the API's path filled in). Names not listed are never served.
+ * Every file of the console, read once: `assets/<file>`, `vendor/<file>`, the page (`index.html`) and the sign-in
+ * page (`signin.html`), with the console's base path and the API's path filled in. Names not listed are never
+ * served.
  */
 export class ConsoleAssets {
   readonly page: ConsoleAsset;
+  readonly signIn: ConsoleAsset;
+  /**
+   * The pages' Content-Security-Policy: scripts, styles, images and connections from the app's own origin only,
+   * the one inline script (the import map) allowed by its hash; no plugins, frames, or other sites' forms.
+   */
+  readonly contentSecurityPolicy: string;
   private readonly assets = new Map<string, ConsoleAsset>();
   private readonly vendor = new Map<string, ConsoleAsset>();
 
@@ -61,10 +70,27 @@ export class ConsoleAssets {
       const path = join(dirname(require.resolve(specifier)), file);
       this.vendor.set(name, { body: readFileSync(path), type: typeOf(name) });
     }
-    const html = readFileSync(join(folder, 'index.html'), 'utf8')
-      .replaceAll('%BASE%', escapeAttribute(basePath))
-      .replaceAll('%API%', escapeAttribute(apiPath));
+    const fill = (name: string): string =>
+      readFileSync(join(folder, name), 'utf8')
+        .replaceAll('%BASE%', escapeAttribute(basePath))
+        .replaceAll('%API%', escapeAttribute(apiPath));
+    const html = fill('index.html');
     this.page = { body: Buffer.from(html, 'utf8'), type: typeOf('index.html') };
+    this.signIn = { body: Buffer.from(fill('signin.html'), 'utf8'), type: typeOf('signin.html') };
+    const inlineScripts = [...html.matchAll(/<script type="importmap">([\s\S]*?)<\/script>/g)].map(
+      (match) => `'sha256-${createHash('sha256').update(match[1], 'utf8').digest('base64')}'`,
+    );
+    this.contentSecurityPolicy = [
+      "default-src 'none'",
+      `script-src 'self' ${inlineScripts.join(' ')}`.trim(),
+      "style-src 'self'",
+      "img-src 'self' data:",
+      "connect-src 'self'",
+      "font-src 'self'",
+      "base-uri 'none'",
+      "form-action 'self'",
+      "frame-ancestors 'none'",
+    ].join('; ');
   }
 
   asset(name: string): ConsoleAsset | undefined {

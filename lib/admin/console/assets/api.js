@@ -1,9 +1,9 @@
-// The console's only way to the server: the admin REST API, with the caller's credentials.
-// A 401 asks for an API key (kept in sessionStorage for this tab); apps whose guard reads cookies never see it.
+// The console's only way to the server: the admin REST API. The browser's own credentials go with every call (the
+// HttpOnly session cookie of the sign-in page, or the application's cookies): no key is held by the page. A 401
+// means the session ended: the page reloads, and the server answers the sign-in form.
 
 const meta = document.querySelector('meta[name="switchyard-api"]');
 export const API = meta ? meta.getAttribute('content') : '/switchyard/api';
-const KEY_STORAGE = 'switchyard.apiKey';
 
 export class ApiError extends Error {
   constructor(status, body) {
@@ -21,20 +21,15 @@ function messageOf(status, body) {
   return text || `HTTP ${status}`;
 }
 
-export function apiKey() {
-  return sessionStorage.getItem(KEY_STORAGE) || '';
-}
-
-export function setApiKey(key) {
-  if (key) sessionStorage.setItem(KEY_STORAGE, key);
-  else sessionStorage.removeItem(KEY_STORAGE);
-}
-
 function headers(extra) {
-  const result = { accept: 'application/json', ...extra };
-  const key = apiKey();
-  if (key) result.authorization = `Bearer ${key}`;
-  return result;
+  return { accept: 'application/json', ...extra };
+}
+
+/** Ends the console session (the server removes its cookie) and shows the sign-in form. */
+export async function signOut() {
+  const base = document.querySelector('meta[name="switchyard-console"]').getAttribute('content');
+  await fetch(`${base}/session`, { method: 'DELETE' });
+  location.reload();
 }
 
 /** Calls the API; resolves `{ body, version }` (version from the ETag), rejects with ApiError. */
@@ -54,6 +49,7 @@ export async function call(method, path, { body, version } = {}) {
   } catch {
     parsed = { message: text };
   }
+  if (response.status === 401) location.reload();
   if (!response.ok) throw new ApiError(response.status, parsed);
   const etag = response.headers.get('etag');
   return { body: parsed, version: etag ? Number(etag.replace(/[W/"]/g, '')) : undefined };
@@ -62,7 +58,7 @@ export async function call(method, path, { body, version } = {}) {
 export const get = (path) => call('GET', path);
 
 /**
- * Follows the audit stream (server-sent events read with fetch, so the API key travels in a header).
+ * Follows the audit stream (server-sent events, read with fetch to see the status of a refusal).
  * Calls `onEntry(entry)` per write anywhere and `onState('live' | 'offline')`; reconnects with a growing delay.
  * Returns a function that stops it.
  */

@@ -1,7 +1,7 @@
 // The Switchyard console: one page, hash routes, live updates from the audit stream.
 import { render } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
-import { followAudit, setApiKey, apiKey } from './api.js';
+import { followAudit, signOut } from './api.js';
 import { AuditPage } from './audit.js';
 import { EvaluatePage } from './evaluate.js';
 import { ExperimentsPage } from './experiments.js';
@@ -41,26 +41,8 @@ function Page({ hash }) {
   return html`<${SwitchList} />`;
 }
 
-function KeyForm() {
-  const [value, setValue] = useState(apiKey());
-  return html`<form
-    class="key"
-    onSubmit=${(e) => {
-      e.preventDefault();
-      setApiKey(value);
-      location.reload();
-    }}
-  >
-    <input
-      type="password"
-      name="api-key"
-      placeholder="API key"
-      aria-label="API key"
-      value=${value}
-      onInput=${(e) => setValue(e.currentTarget.value)}
-    />
-    <button>Use key</button>
-  </form>`;
+function SignOut() {
+  return html`<button type="button" class="sign-out" onClick=${() => void signOut()}>Sign out</button>`;
 }
 
 function App() {
@@ -88,7 +70,7 @@ function App() {
       >
         ${connection === 'live' ? '● live' : connection === 'offline' ? '○ offline, reconnecting' : '○ connecting'}
       </span>
-      <${KeyForm} />
+      <${SignOut} />
     </header>
     ${
       live.last

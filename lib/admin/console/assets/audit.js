@@ -20,6 +20,7 @@ export function AuditPage() {
     </select>
     <input
       name="audit-key"
+      aria-label="filter by record key"
       placeholder="record key"
       value=${key}
       onInput=${(e) => setKey(e.currentTarget.value)}

@@ -31,6 +31,7 @@ export function SegmentList() {
     <//>
     <input
       name="new-segment"
+      aria-label="new segment id"
       placeholder="new segment id"
       value=${id}
       onInput=${(e) => setId(e.currentTarget.value)}

@@ -48,6 +48,7 @@ export function SwitchList() {
                 <td>
                   <span class="muted parent">${cut >= 0 ? sw.name.slice(0, cut + 1) : ''}</span
                   >${cut >= 0 ? sw.name.slice(cut + 1) : sw.name}
+                  ${sw.label ? html`<div class="label" data-label>${sw.label}</div>` : null}
                 </td>
                 <td>
                   <select
@@ -62,7 +63,13 @@ export function SwitchList() {
                 <td>${sw.concent ? 'yes' : 'no'}</td>
                 <td>${sw.conditions.length}</td>
                 <td>
-                  <button onClick=${() => setOpen(open === sw.name ? undefined : sw.name)}>Edit</button>
+                  <button
+                    aria-label=${`edit ${sw.name}`}
+                    aria-expanded=${open === sw.name}
+                    onClick=${() => setOpen(open === sw.name ? undefined : sw.name)}
+                  >
+                    Edit
+                  </button>
                   <${Action}
                     label=${`delete ${sw.name}`}
                     run=${() => remove(sw, switches, state.reload)}
@@ -96,6 +103,7 @@ export function SwitchList() {
     >
     <textarea
       name="import"
+      aria-label="switches to import (JSON)"
       rows="4"
       placeholder="Paste an export here"
       value=${importText}
@@ -140,6 +148,7 @@ function NewSwitch({ namespace, done }) {
   return html`<p>
     <input
       name="new-switch"
+      aria-label="new switch name"
       placeholder="new switch name (a:b for a child)"
       value=${name}
       onInput=${(e) => setName(e.currentTarget.value)}
