@@ -35,6 +35,8 @@ export interface AdminAppOptions {
   /** Limit of the platform's own body parser (bytes); the platforms' defaults otherwise. */
   readonly platformBodyLimit?: number;
   readonly imports?: ModuleMetadata['imports'];
+  /** `app.setGlobalPrefix(...)` before the app starts. */
+  readonly globalPrefix?: string;
   readonly providers?: ModuleMetadata['providers'];
 }
 
@@ -66,6 +68,7 @@ export async function createAdminApp(
       limit,
     });
   }
+  if (options.globalPrefix !== undefined) app.setGlobalPrefix(options.globalPrefix);
   await app.init();
   if (platform === 'fastify') {
     await (app.getHttpAdapter().getInstance() as { ready(): Promise<unknown> }).ready();

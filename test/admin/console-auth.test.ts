@@ -197,3 +197,31 @@ test('console.sessionSeconds sets the session lifetime; a bad value stops the st
     );
   }
 });
+
+test('under a global prefix the page, its files, the session cookie and the API all live below it', async () => {
+  for (const platform of platforms) {
+    const app = await createAdminApp(platform, { globalPrefix: 'api/v1' });
+    try {
+      const http = request(app.getHttpServer());
+      const signInPage = await http.get('/api/v1/switchyard');
+      assert.equal(signInPage.status, 401);
+      assert.match(signInPage.text, /src="\/api\/v1\/switchyard\/assets\/signin\.js"/);
+      assert.match(signInPage.text, /data-session="\/api\/v1\/switchyard\/session"/);
+      assert.equal((await http.get('/api/v1/switchyard/assets/signin.js')).status, 200);
+      const signedIn = await http.post('/api/v1/switchyard/session').send({ key: WRITER_KEY });
+      assert.equal(signedIn.status, 204);
+      assert.match([signedIn.headers['set-cookie'] ?? []].flat()[0], /Path=\/api\/v1\/switchyard(;|$)/);
+      const cookie = cookieOf(signedIn.headers['set-cookie']);
+      const page = await http.get('/api/v1/switchyard').set('cookie', cookie);
+      assert.equal(page.status, 200);
+      assert.match(page.text, /<meta name="switchyard-api" content="\/api\/v1\/switchyard\/api"/);
+      assert.match(page.text, /"preact": "\/api\/v1\/switchyard\/vendor\/preact\.mjs"/);
+      assert.equal((await http.get('/api/v1/switchyard/api/flags').set('cookie', cookie)).status, 200);
+      const moved = await http.get('/api/v1/switchyard/index.html');
+      assert.equal(moved.status, 301);
+      assert.equal(moved.headers.location, '/api/v1/switchyard');
+    } finally {
+      await app.close();
+    }
+  }
+});

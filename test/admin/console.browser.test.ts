@@ -49,12 +49,15 @@ interface Harness {
   readonly app: INestApplication;
   readonly client: FeatureFlagClient;
   readonly url: string;
+  /** The console's address (below the app's global prefix, if any). */
+  readonly console: string;
   readonly browser: Browser;
   readonly context: BrowserContext;
 }
 
-async function startHarness(platform: Platform): Promise<Harness> {
+async function startHarness(platform: Platform, globalPrefix?: string): Promise<Harness> {
   const app = await createAdminApp(platform, {
+    globalPrefix,
     flags: {
       arguments: [UserArguments],
       experiments: true,
@@ -66,7 +69,8 @@ async function startHarness(platform: Platform): Promise<Harness> {
   const url = (await app.getUrl()).replace('[::1]', '127.0.0.1');
   const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
   const context = await browser.newContext({ acceptDownloads: true, viewport: { width: 1200, height: 800 } });
-  return { app, client, url, browser, context };
+  const consoleUrl = `${url}${globalPrefix === undefined ? '' : `/${globalPrefix}`}/switchyard`;
+  return { app, client, url, console: consoleUrl, browser, context };
 }
 
 async function stopHarness(h: Harness | undefined): Promise<void> {
@@ -109,7 +113,7 @@ async function openConsole(h: Harness, hash: string, context = h.context): Promi
   await page.addInitScript(`addEventListener('securitypolicyviolation', (event) => {
     (globalThis.cspViolations ??= []).push(event.violatedDirective + ' ' + event.blockedURI);
   })`);
-  await page.goto(`${h.url}/switchyard${hash}`);
+  await page.goto(`${h.console}${hash}`);
   if ((await page.locator('form.key').count()) > 0) await signIn(page);
   await page.locator('[data-connection="live"]').waitFor();
   return page;
@@ -155,7 +159,7 @@ describe('console (Express)', { skip }, () => {
     const page = await context.newPage();
     const answers: Array<[string, number]> = [];
     page.on('response', (response) => answers.push([new URL(response.url()).pathname, response.status()]));
-    const first = await page.goto(`${h.url}/switchyard#/flags`);
+    const first = await page.goto(`${h.console}#/flags`);
     assert.equal(first?.status(), 401);
     await page.locator('main[data-status="401"] form.key').waitFor();
     await page.waitForTimeout(200);
@@ -692,13 +696,14 @@ describe('console (Express)', { skip }, () => {
 describe('console (Fastify)', { skip }, () => {
   let h: Harness | undefined;
   after(() => stopHarness(h));
-  test('the page, its scripts and the libraries are served, and it lists flags live', async () => {
-    h = await startHarness('fastify');
+  test('under a global prefix: the page, its scripts and the libraries are served, and it lists flags live', async () => {
+    h = await startHarness('fastify', 'api/v1');
     await h.client.writer.createFlag(booleanFlag('dark-mode') as never);
     const page = await openConsole(h, '#/flags');
     await page.locator('tr[data-flag="dark-mode"]').waitFor();
     await h.client.writer.createFlag(booleanFlag('new-flag') as never);
     await page.locator('tr[data-flag="new-flag"]').waitFor();
+    assert.deepEqual((page as Page & { scriptErrors?: string[] }).scriptErrors, []);
     await page.close();
   });
 });

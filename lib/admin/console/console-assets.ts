@@ -44,12 +44,8 @@ const TYPES: Readonly<Record<string, string>> = {
 const typeOf = (name: string): string =>
   TYPES[name.slice(name.lastIndexOf('.') + 1)] ?? 'application/octet-stream';
 
-/**
- * Every file of the console, read once: `assets/<file>`, `vendor/<file>`, the page (`index.html`) and the sign-in
- * page (`signin.html`), with the console's base path and the API's path filled in. Names not listed are never
- * served.
- */
-export class ConsoleAssets {
+/** The console's two HTML pages and their Content-Security-Policy, for one base path. */
+export interface ConsolePages {
   readonly page: ConsoleAsset;
   readonly signIn: ConsoleAsset;
   /**
@@ -57,10 +53,20 @@ export class ConsoleAssets {
    * the one inline script (the import map) allowed by its hash; no plugins, frames, or other sites' forms.
    */
   readonly contentSecurityPolicy: string;
+}
+
+/**
+ * Every file of the console, read once at start-up: `assets/<file>`, `vendor/<file>`, and the templates of the page
+ * (`index.html`) and the sign-in page (`signin.html`), filled in with the console's and the API's paths once those
+ * are known (an app's global prefix is set after its modules are built). Names not listed are never served.
+ */
+export class ConsoleAssets {
   private readonly assets = new Map<string, ConsoleAsset>();
   private readonly vendor = new Map<string, ConsoleAsset>();
+  private readonly templates: { readonly page: string; readonly signIn: string };
+  private filled: { readonly key: string; readonly pages: ConsolePages } | undefined;
 
-  constructor(basePath: string, apiPath: string) {
+  constructor() {
     const folder = fileURLToPath(new URL('./assets/', import.meta.url));
     for (const name of OWN_FILES) {
       this.assets.set(name, { body: readFileSync(join(folder, name)), type: typeOf(name) });
@@ -70,27 +76,39 @@ export class ConsoleAssets {
       const path = join(dirname(require.resolve(specifier)), file);
       this.vendor.set(name, { body: readFileSync(path), type: typeOf(name) });
     }
-    const fill = (name: string): string =>
-      readFileSync(join(folder, name), 'utf8')
-        .replaceAll('%BASE%', escapeAttribute(basePath))
-        .replaceAll('%API%', escapeAttribute(apiPath));
-    const html = fill('index.html');
-    this.page = { body: Buffer.from(html, 'utf8'), type: typeOf('index.html') };
-    this.signIn = { body: Buffer.from(fill('signin.html'), 'utf8'), type: typeOf('signin.html') };
+    this.templates = {
+      page: readFileSync(join(folder, 'index.html'), 'utf8'),
+      signIn: readFileSync(join(folder, 'signin.html'), 'utf8'),
+    };
+  }
+
+  /** The pages for a console at `basePath` using the API at `apiPath` (both absolute, no trailing slash). */
+  pages(basePath: string, apiPath: string): ConsolePages {
+    const key = `${basePath} ${apiPath}`;
+    if (this.filled?.key === key) return this.filled.pages;
+    const fill = (template: string): string =>
+      template.replaceAll('%BASE%', escapeAttribute(basePath)).replaceAll('%API%', escapeAttribute(apiPath));
+    const html = fill(this.templates.page);
     const inlineScripts = [...html.matchAll(/<script type="importmap">([\s\S]*?)<\/script>/g)].map(
       (match) => `'sha256-${createHash('sha256').update(match[1], 'utf8').digest('base64')}'`,
     );
-    this.contentSecurityPolicy = [
-      "default-src 'none'",
-      `script-src 'self' ${inlineScripts.join(' ')}`.trim(),
-      "style-src 'self'",
-      "img-src 'self' data:",
-      "connect-src 'self'",
-      "font-src 'self'",
-      "base-uri 'none'",
-      "form-action 'self'",
-      "frame-ancestors 'none'",
-    ].join('; ');
+    const pages: ConsolePages = {
+      page: { body: Buffer.from(html, 'utf8'), type: typeOf('index.html') },
+      signIn: { body: Buffer.from(fill(this.templates.signIn), 'utf8'), type: typeOf('signin.html') },
+      contentSecurityPolicy: [
+        "default-src 'none'",
+        `script-src 'self' ${inlineScripts.join(' ')}`.trim(),
+        "style-src 'self'",
+        "img-src 'self' data:",
+        "connect-src 'self'",
+        "font-src 'self'",
+        "base-uri 'none'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+      ].join('; '),
+    };
+    this.filled = { key, pages };
+    return pages;
   }
 
   asset(name: string): ConsoleAsset | undefined {

@@ -19,7 +19,7 @@ import {
   type ExecutionContext,
   type Type,
 } from '@nestjs/common';
-import { HttpAdapterHost, ModuleRef } from '@nestjs/core';
+import { ApplicationConfig, HttpAdapterHost, ModuleRef } from '@nestjs/core';
 import { AdminAuthGuard } from '../admin-auth.guard.js';
 import { crossSiteRefusal } from '../admin-csrf.js';
 import { ADMIN_IDENTITY, identityOf, type AdminIdentity } from '../admin-identity.js';
@@ -48,8 +48,6 @@ export interface ConsoleLocation {
 interface ConsoleRequest {
   headers: Record<string, string | string[] | undefined>;
   protocol?: string;
-  originalUrl?: string;
-  url?: string;
   [ADMIN_IDENTITY]?: AdminIdentity;
 }
 
@@ -83,9 +81,8 @@ class ConsoleIdentityGuard implements CanActivate {
  * nothing but the app's own origin.
  */
 export function createConsoleController(location: ConsoleLocation): Type<unknown> {
-  const assets = new ConsoleAssets(`/${location.path}`, `/${location.apiPath}`);
+  const assets = new ConsoleAssets();
   const sessionSeconds = location.sessionSeconds ?? DEFAULT_CONSOLE_SESSION_SECONDS;
-  const sessionSuffix = `/${location.path}/session`;
 
   @Controller(location.path)
   @UseGuards(ConsoleIdentityGuard)
@@ -93,23 +90,28 @@ export function createConsoleController(location: ConsoleLocation): Type<unknown
     constructor(
       private readonly moduleRef: ModuleRef,
       private readonly adapterHost: HttpAdapterHost,
+      private readonly config: ApplicationConfig,
     ) {}
 
     @Get()
     @Header('cache-control', 'no-store')
-    @Header('content-security-policy', assets.contentSecurityPolicy)
     @Header('x-content-type-options', 'nosniff')
     @Header('referrer-policy', 'no-referrer')
     @Header('x-frame-options', 'DENY')
     page(@Req() request: ConsoleRequest, @Res({ passthrough: true }) response: unknown): StreamableFile {
-      if (identityOf(request) !== undefined) return file(assets.page);
-      this.adapterHost.httpAdapter.status(response, 401);
-      return file(assets.signIn);
+      const pages = assets.pages(this.path(location.path), this.path(location.apiPath));
+      const adapter = this.adapterHost.httpAdapter;
+      adapter.setHeader(response, 'content-security-policy', pages.contentSecurityPolicy);
+      if (identityOf(request) !== undefined) return file(pages.page);
+      adapter.status(response, 401);
+      return file(pages.signIn);
     }
 
     @Get('index.html')
-    @Redirect(`/${location.path}`, 301)
-    index(): void {}
+    @Redirect()
+    index(): { url: string; statusCode: number } {
+      return { url: this.path(location.path), statusCode: 301 };
+    }
 
     @Get('assets/:name')
     @Header('cache-control', 'no-cache')
@@ -153,11 +155,15 @@ export function createConsoleController(location: ConsoleLocation): Type<unknown
       return this.moduleRef.get<string, ResolvedAdminOptions>(FEATURE_FLAG_ADMIN_OPTIONS, { strict: false });
     }
 
+    /** An absolute URL path of this app: below its global prefix, if it has one. */
+    private path(below: string): string {
+      return `/${[this.config.getGlobalPrefix(), below].join('/')}`
+        .replace(/\/{2,}/g, '/')
+        .replace(/\/$/, '');
+    }
+
     private setCookie(request: ConsoleRequest, response: unknown, token: string | undefined): void {
-      // the path as the request saw it: any global prefix of the app comes before the console's own path
-      const url = (request.originalUrl ?? request.url ?? '').split('?')[0];
-      const prefix = url.endsWith(sessionSuffix) ? url.slice(0, -sessionSuffix.length) : '';
-      const path = `${prefix}${cookiePathFor(location.path, location.apiPath)}`.replace(/\/+$/, '') || '/';
+      const path = this.path(cookiePathFor(location.path, location.apiPath)) || '/';
       this.adapterHost.httpAdapter.setHeader(
         response,
         'set-cookie',
