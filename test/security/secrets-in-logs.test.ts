@@ -8,7 +8,8 @@
  * that is killed under a running client. A secret counts as leaked when any 8 consecutive characters of it show
  * (the connection token carries the env secret in two pieces around the timestamp).
  * Admin API keys: a real Nest app with the admin module, its logger recording everything Nest and Switchyard log;
- * refused keys (401), a read-only key writing (403), a storage failure (503, a Redis password in the URL too), an
+ * refused keys (401), the console's sign-in and its session cookie refused from another origin (403), a read-only
+ * key writing (403), a storage failure (503, a Redis password in the URL too), an
  * unexpected error of the configured guard, a refused configuration, and the audit log and responses that name
  * the key's actor.
  */
@@ -386,6 +387,19 @@ test('admin API keys: 401, 403, storage failure, guard failure, refused options,
       assert.equal(keep(await http.get('/switchyard/api/flags').set('Authorization', `Bearer ${key}`)), 401);
       assert.equal(keep(await http.post('/switchyard/api/flags').set('x-api-key', key).send(flag)), 401);
     }
+    // the console's sign-in: a wrong key, then the right one; its cookie writing from another origin (CSRF)
+    assert.equal(keep(await http.post('/switchyard/session').send({ key: nearMiss })), 401);
+    const signedIn = await http.post('/switchyard/session').send({ key: writerKey });
+    assert.equal(keep(signedIn), 204);
+    const setCookie = [signedIn.headers['set-cookie'] ?? []].flat();
+    bodies.push(...setCookie);
+    const cookie = setCookie[0].split(';')[0];
+    assert.equal(
+      keep(
+        await http.post('/switchyard/api/flags').set({ cookie, origin: 'https://evil.example' }).send(flag),
+      ),
+      403,
+    );
     // the read-only key (its actor named after the key) writing
     assert.equal(keep(await http.post('/switchyard/api/flags').set('x-api-key', readerKey).send(flag)), 403);
     assert.match(bodies.at(-1) ?? '', /read-only/);
