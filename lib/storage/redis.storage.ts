@@ -298,6 +298,8 @@ export class RedisStorage implements FlagStorage {
   private subscriber: Redis | undefined;
   private subscriberStarted = false;
   private subscriberTimer: NodeJS.Timeout | undefined;
+  /** Where the next cluster subscription connects (the slot's master, learned from a MOVED). */
+  private subscriberNode: { host: string; port: number } | undefined;
   /** Connection attempts of the change subscription since it was last ready (for the back-off). */
   private subscriberAttempts = 0;
   /** Raised at every (re)subscription, so that a resync started for an old subscription stops. */
@@ -678,11 +680,12 @@ export class RedisStorage implements FlagStorage {
   }
 
   /**
-   * Opens the connection of the change subscription. On a cluster it goes to one node, any node: classic pub/sub
-   * is broadcast to every node of a cluster, so whichever node it reaches hears every write. Sharded pub/sub
-   * (SSUBSCRIBE) would keep messages inside the slot's shard, which scales to busier channels, but this channel
-   * carries a few writes a minute, and the subscription would have to follow the slot through failovers and
-   * resharding; the classic channel also keeps one code path for a single server, Sentinel and a cluster. When the
+   * Opens the connection of the change subscription. On a cluster it subscribes to the classic channel on the
+   * master of the prefix's slot (see slotMaster), where the write script publishes. Classic pub/sub is broadcast
+   * to every node of a cluster, so wherever the connection lands (a stale slot map, a resharding) it still hears
+   * every write. Sharded pub/sub (SSUBSCRIBE) would keep messages inside the slot's shard, which matters for busy
+   * channels, not for one that carries a few writes a minute; it also needs Redis 7 and a subscription that
+   * follows its slot, while the classic channel is one code path for one server, Sentinel and a cluster. When the
    * connection ends for good (a cluster node is gone; ioredis gave up), a new one is opened, to another node.
    */
   private connectSubscriber(): void {
@@ -717,7 +720,9 @@ export class RedisStorage implements FlagStorage {
     });
     subscriber.on('end', () => {
       if (this.subscriber !== subscriber || this.closed) return;
-      this.retrySubscriber();
+      if (this.subscriberNode !== undefined)
+        this.connectSubscriber(); // redirected to the slot's master
+      else this.retrySubscriber();
     });
     // Connection errors surface as 'close' (reported above) and through failing writes; the listener keeps
     // ioredis from printing each retry as an unhandled error.
@@ -749,14 +754,40 @@ export class RedisStorage implements FlagStorage {
     const pool = ready.length > 0 ? ready : nodes;
     const node = pool[Math.floor(Math.random() * pool.length)];
     if (node === undefined) return undefined;
+    // The slot's master, when the last connection learned it (used once: if it is gone, any node is next).
+    const target = this.subscriberNode ?? {};
+    this.subscriberNode = undefined;
     // A node that stops answering may never come back (its replica took over): no reconnecting to it; 'end'
     // opens a connection to another node instead.
-    return new Redis({ ...node.options, ...settings, readOnly: false, retryStrategy: () => null });
+    return new Redis({ ...node.options, ...target, ...settings, readOnly: false, retryStrategy: () => null });
+  }
+
+  /**
+   * On a cluster: the master of the prefix's slot, when `subscriber` is connected to another node (which
+   * answers a keyed command with MOVED). Any node hears every announcement, but a node other than the writing
+   * master hears it over the cluster bus, which Redis 7.0 sends with Nagle's algorithm on: about one message in
+   * fifty arrives some 40 ms late (measured; redis/redis#11869). On the master it arrives at once.
+   */
+  private async slotMaster(subscriber: Redis): Promise<{ host: string; port: number } | undefined> {
+    if (!isCluster(this.client)) return undefined;
+    try {
+      await subscriber.exists(this.recordsKey);
+      return undefined;
+    } catch (error) {
+      const moved = /^MOVED \d+ (.+):(\d+)$/.exec(describe(error));
+      return moved ? { host: moved[1], port: Number(moved[2]) } : undefined;
+    }
   }
 
   /** (Re)subscribes, then reads everything again unless the counter says nothing was missed. */
   private async onSubscriberReady(subscriber: Redis): Promise<void> {
     const epoch = ++this.subscriptionEpoch;
+    const master = await this.slotMaster(subscriber);
+    if (master !== undefined && epoch === this.subscriptionEpoch && !this.closed) {
+      this.subscriberNode = master;
+      subscriber.disconnect(); // 'end' opens the next connection, to the master
+      return;
+    }
     try {
       await subscriber.subscribe(this.channel);
     } catch (error) {

@@ -108,12 +108,26 @@ describe('RedisStorage on Redis topologies started here', { skip }, () => {
 
     test('every key of a prefix is in one slot, so the atomic write is accepted (no CROSSSLOT)', async () => {
       assert.ok(cluster);
-      const storage = new RedisStorage(settings({ prefix: 'shop' }));
+      const prefix = uniquePrefix('cluster-slot');
+      const storage = new RedisStorage(settings({ prefix }));
       try {
         await storage.write({ upserts: [flag('a', 1)], audit: [] });
         const slots = await Promise.all(Object.values(storage.keys).map((key) => cluster!.slotOf(key)));
         assert.equal(new Set(slots).size, 1, `slots ${slots.join(', ')}`);
         assert.deepEqual(await storage.load(), [flag('a', 1)]);
+
+        // The subscription goes to the master that publishes (no detour over the cluster bus).
+        await storage.subscribed();
+        const { master } = await cluster.ownersOf(slots[0]);
+        const node = nodeConnection(master.port);
+        try {
+          assert.match(
+            String(await node.call('CLIENT', 'LIST')),
+            new RegExp(`name=switchyard-changes-${prefix} `),
+          );
+        } finally {
+          node.disconnect();
+        }
       } finally {
         await storage.close();
       }

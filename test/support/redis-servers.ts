@@ -30,9 +30,21 @@ export function redisServerProblem(): string | undefined {
 
 /** Every server process still running, killed when the test process exits however it exits. */
 const running = new Set<ChildProcess>();
-process.on('exit', () => {
+/** Temporary folders of topologies not stopped yet. */
+const folders = new Set<string>();
+const killRunning = (): void => {
   for (const child of running) child.kill('SIGKILL');
-});
+  for (const folder of folders) rmSync(folder, { recursive: true, force: true });
+};
+process.on('exit', killRunning);
+// A signal ends the process without 'exit' (the test runner stops a test file that overruns with SIGTERM): kill
+// the servers, then let the signal do what it would have done.
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    killRunning();
+    process.kill(process.pid, signal);
+  });
+}
 
 const pause = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -175,10 +187,15 @@ abstract class Topology {
   protected readonly processes: RedisProcess[] = [];
   protected readonly dir = mkdtempSync(join(tmpdir(), 'switchyard-redis-'));
 
+  constructor() {
+    folders.add(this.dir);
+  }
+
   /** Kills every process and removes the temporary folder; safe to call twice. */
   async stop(): Promise<void> {
     await Promise.all(this.processes.map((process) => process.kill()));
     rmSync(this.dir, { recursive: true, force: true });
+    folders.delete(this.dir);
   }
 
   /** Runs `build`; when it fails, tears down what it started before passing the error on. */
