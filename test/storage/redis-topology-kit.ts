@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import type { Cluster, Redis } from 'ioredis';
 import { StorageConflictError, StorageError, type StorageBatch, type StoredRecord } from '../../lib/index.js';
 import type { RedisStorage, RedisStorageOptions } from '../../lib/storage/index.js';
-import { auditEntry, checkAuditLog, sleep, waitFor } from './storage-test-kit.js';
+import { auditEntry, checkAuditLog, clientIds, sleep, waitFor } from './storage-test-kit.js';
 
 /** One running topology, as the checks need it. */
 export interface TopologyUnderTest {
@@ -75,11 +75,19 @@ export async function checkPropagation(topology: TopologyUnderTest, prefix: stri
   });
 }
 
-/** Eight instances × five read-modify-write increments of one record, retrying on conflict: none is lost. */
-export async function checkNoLostUpdates(topology: TopologyUnderTest, prefix: string): Promise<void> {
+/**
+ * `writers` instances × `increments` read-modify-write increments of one record, retrying on conflict with a
+ * jittered back-off (as a real client would: the herd thins out): none is lost.
+ */
+export async function checkNoLostUpdates(
+  topology: TopologyUnderTest,
+  prefix: string,
+  writers = 8,
+  increments = 5,
+): Promise<void> {
   await withStorages(topology, async (open) => {
-    const writers = Array.from({ length: 8 }, () => open(prefix));
-    await writers[0].write({ upserts: [flag('counter', 0, { count: 0 })] });
+    const instances = Array.from({ length: writers }, () => open(prefix));
+    await instances[0].write({ upserts: [flag('counter', 0, { count: 0 })] });
     let conflicts = 0;
     const increment = async (storage: RedisStorage): Promise<void> => {
       for (let attempt = 0; ; attempt++) {
@@ -104,12 +112,13 @@ export async function checkNoLostUpdates(topology: TopologyUnderTest, prefix: st
       }
     };
     await Promise.all(
-      writers.map(async (storage) => {
-        for (let n = 0; n < 5; n++) await increment(storage);
+      instances.map(async (storage) => {
+        for (let n = 0; n < increments; n++) await increment(storage);
       }),
     );
+    const total = writers * increments;
     const final = (await open(prefix).load()).find((r) => r.key === 'counter');
-    assert.deepEqual(final, flag('counter', 40, { count: 40 }));
+    assert.deepEqual(final, flag('counter', total, { count: total }));
     assert.ok(conflicts > 0, 'the writers really raced');
   });
 }
@@ -134,16 +143,6 @@ export async function checkRestart(topology: TopologyUnderTest, prefix: string):
       ['a2', 'b1', 's1', 'a1'],
     );
   });
-}
-
-/** Ids of the connections named `name` on the node at `port`. */
-async function namedConnections(raw: Redis, name: string): Promise<string[]> {
-  const list = String(await raw.call('CLIENT', 'LIST'));
-  return list
-    .split('\n')
-    .filter((line) => line.split(' ').includes(`name=${name}`))
-    .map((line) => /(?:^|\s)id=(\d+)/.exec(line)?.[1] ?? '')
-    .filter((id) => id !== '');
 }
 
 /**
@@ -173,7 +172,7 @@ export async function checkResync(
     for (const port of topology.dataPorts) {
       const node = nodeConnection(port);
       try {
-        for (const id of await namedConnections(node, `switchyard-changes-${prefix}`)) {
+        for (const id of await clientIds(node, `switchyard-changes-${prefix}`)) {
           await node.call('CLIENT', 'KILL', 'ID', id);
           killed++;
         }
