@@ -205,8 +205,8 @@ export async function checkFailover(
   topology: TopologyUnderTest,
   prefix: string,
   failover: Failover,
-): Promise<{ failures: number; switchMs: number }> {
-  let outcome = { failures: 0, switchMs: 0 };
+): Promise<{ failures: number; switchMs: number; slowestFailureMs: number }> {
+  let outcome = { failures: 0, switchMs: 0, slowestFailureMs: 0 };
   await withStorages(topology, async (open) => {
     const writer = open(prefix, { waitForReplicas: 1, replicaTimeoutMs: 300 });
     const reader = open(prefix);
@@ -276,7 +276,11 @@ export async function checkFailover(
       },
       10_000,
     );
-    outcome = { failures: failures.length, switchMs };
+    outcome = {
+      failures: failures.length,
+      switchMs,
+      slowestFailureMs: Math.max(...failures.map((f) => f.ms)),
+    };
   });
   return outcome;
 }
