@@ -720,8 +720,8 @@ export class RedisStorage implements FlagStorage {
     });
     subscriber.on('end', () => {
       if (this.subscriber !== subscriber || this.closed) return;
-      if (this.subscriberNode !== undefined)
-        this.connectSubscriber(); // redirected to the slot's master
+      // Redirected to the slot's master: go there at once; otherwise back off before the next node.
+      if (this.subscriberNode !== undefined) this.connectSubscriber();
       else this.retrySubscriber();
     });
     // Connection errors surface as 'close' (reported above) and through failing writes; the listener keeps
