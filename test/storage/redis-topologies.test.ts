@@ -106,10 +106,12 @@ describe('RedisStorage on Redis topologies started here', { skip }, () => {
       await cluster?.stop();
     });
 
-    test('every key of a prefix is in one slot, so the atomic write is accepted (no CROSSSLOT)', async () => {
+    test('every key of a prefix is in one slot, so the atomic write is accepted (no CROSSSLOT); nodes as URLs', async () => {
       assert.ok(cluster);
       const prefix = uniquePrefix('cluster-slot');
-      const storage = new RedisStorage(settings({ prefix }));
+      // Startup nodes as URLs this time (the other tests give host and port).
+      const nodes = cluster.startupNodes.map(({ host, port }) => `redis://${host}:${port}`);
+      const storage = new RedisStorage({ cluster: { nodes }, prefix, logger: silentLogger });
       try {
         await storage.write({ upserts: [flag('a', 1)], audit: [] });
         const slots = await Promise.all(Object.values(storage.keys).map((key) => cluster!.slotOf(key)));
