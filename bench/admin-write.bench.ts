@@ -191,7 +191,7 @@ if (redisUp) {
   try {
     rows.unshift(...(await redisRows(prefix)));
   } finally {
-    await admin.del(`${prefix}:records`, `${prefix}:version`, `${prefix}:audit`);
+    await admin.del(`{${prefix}}:records`, `{${prefix}}:version`, `{${prefix}}:audit`);
     await admin.quit();
   }
 }

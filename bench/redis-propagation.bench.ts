@@ -50,7 +50,7 @@ async function oneWay(admin: Redis, prefix: string): Promise<Latencies> {
     }
   });
   await reader.load();
-  await waitForSubscribers(admin, `${prefix}:changes`, 1);
+  await waitForSubscribers(admin, `{${prefix}}:changes`, 1);
   await runChild({ REDIS_URL: url, PREFIX: prefix, MODE: 'oneway', COUNT: String(COUNT) });
   await new Promise((resolve) => setTimeout(resolve, 50));
   await reader.close();
@@ -65,7 +65,7 @@ async function pingPong(admin: Redis, prefix: string): Promise<Latencies> {
   });
   await pinger.load();
   const child = runChild({ REDIS_URL: url, PREFIX: prefix, MODE: 'pong', COUNT: String(COUNT) });
-  await waitForSubscribers(admin, `${prefix}:changes`, 2);
+  await waitForSubscribers(admin, `{${prefix}}:changes`, 2);
   const micros: number[] = [];
   for (let i = 0; i < COUNT; i++) {
     const pong = new Promise<void>((resolve) => pongs.set(`pong-${i}`, resolve));
@@ -133,6 +133,6 @@ try {
     );
   }
 } finally {
-  await admin.del(`${prefix}:records`, `${prefix}:version`);
+  await admin.del(`{${prefix}}:records`, `{${prefix}}:version`);
   await admin.quit();
 }

@@ -1,5 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { Redis, type RedisOptions } from 'ioredis';
+import { Cluster, Redis, type ClusterOptions, type RedisOptions } from 'ioredis';
 import { defer, Subject, type Observable } from 'rxjs';
 import { StorageConflictError, StorageError } from '../core/errors.js';
 import { consoleLogger, type SwitchyardLogger } from '../core/logger.js';
@@ -18,25 +18,73 @@ import type {
   StoredRecord,
 } from '../core/store/flag-storage.interface.js';
 
-/** Options of {@link RedisStorage}. @publicApi */
+/**
+ * Where a {@link RedisStorage} finds a Redis Cluster, when it opens the connection itself.
+ * @publicApi
+ */
+export interface RedisClusterSettings {
+  /** Some nodes of the cluster, as `redis://host:port` URLs or host and port; the others are discovered. */
+  readonly nodes: readonly (string | { readonly host: string; readonly port: number })[];
+  /**
+   * Further ioredis `Cluster` options (`redisOptions: { password }`, `natMap`, TLS…). The storage sets the
+   * offline queue, retries and timeouts itself, so that a write fails at once while its slot has no master and is
+   * never replayed later.
+   */
+  readonly options?: ClusterOptions;
+}
+
+/**
+ * Where a {@link RedisStorage} finds a Sentinel-managed Redis, when it opens the connection itself.
+ * @publicApi
+ */
+export interface RedisSentinelSettings {
+  /** Some of the sentinels watching the master. */
+  readonly sentinels: readonly { readonly host: string; readonly port: number }[];
+  /** The master's name, as in `sentinel monitor <name> …`. */
+  readonly name: string;
+  /**
+   * Further ioredis options (`password`, `sentinelPassword`, TLS…). The storage sets the offline queue,
+   * retries and timeouts itself, as for a URL.
+   */
+  readonly options?: RedisOptions;
+}
+
+/** Options of {@link RedisStorage}. Give at most one of `client`, `url`, `cluster` and `sentinel`. @publicApi */
 export interface RedisStorageOptions {
   /**
-   * An ioredis client to use for commands. It stays yours: `close()` leaves it open. Its own settings (offline
-   * queue, retries) decide what happens to a write in flight when the connection drops.
+   * An ioredis client — a `Redis` (one server, or Sentinel-managed) or a `Cluster` — to use for commands. It stays
+   * yours: `close()` leaves it open. Its own settings (offline queue, retries) decide what happens to a write in
+   * flight when the connection drops.
    */
-  readonly client?: Redis;
+  readonly client?: Redis | Cluster;
   /** Where to connect when no client is given. Default `redis://127.0.0.1:6379`. */
   readonly url?: string;
+  /** A Redis Cluster to connect to (the storage opens and closes the connection). */
+  readonly cluster?: RedisClusterSettings;
+  /** A Sentinel-managed Redis to connect to (the storage opens and closes the connection). */
+  readonly sentinel?: RedisSentinelSettings;
   /**
-   * Prefix of the keys and channel: `<prefix>:records`, `<prefix>:version`, `<prefix>:audit`, `<prefix>:changes`.
-   * Default `switchyard`.
+   * Prefix of the keys and channel: `{<prefix>}:records`, `{<prefix>}:version`, `{<prefix>}:audit`,
+   * `{<prefix>}:changes`. The braces are a hash tag: a Redis Cluster keeps every key of one prefix in one slot, as
+   * the atomic write needs. A prefix that already holds a hash tag (`shop{eu}`) is used as it is. Default
+   * `switchyard`.
    */
   readonly prefix?: string;
   /**
-   * How many audit entries the stream `<prefix>:audit` keeps (the newest; Redis trims approximately, so up to about
-   * a hundred more may remain). A positive integer; default `DEFAULT_AUDIT_CAPACITY` (10,000).
+   * How many audit entries the stream `{<prefix>}:audit` keeps (the newest; Redis trims approximately, so up to
+   * about a hundred more may remain). A positive integer; default `DEFAULT_AUDIT_CAPACITY` (10,000).
    */
   readonly auditCapacity?: number;
+  /**
+   * How many replicas must have a write before `write()` resolves (Redis `WAIT`). With 1 or more, a failover
+   * (Sentinel or Cluster promoting a replica) loses no write that resolved; when fewer replicas confirm within
+   * `replicaTimeoutMs`, `write()` rejects with a {@link StorageError} saying the write is on the master only.
+   * Default 0: resolve once the master has it (Redis replicates asynchronously, so a master that dies right
+   * after may take the last writes with it).
+   */
+  readonly waitForReplicas?: number;
+  /** How long (ms) a write waits for `waitForReplicas` replicas. Default 1000. */
+  readonly replicaTimeoutMs?: number;
   /** Where unreadable records and connection trouble are reported. Default: the console. */
   readonly logger?: SwitchyardLogger;
   /**
@@ -44,6 +92,18 @@ export interface RedisStorageOptions {
    * commands fail at once while the connection is down. Default 2000.
    */
   readonly connectTimeoutMs?: number;
+}
+
+/** The Redis keys and channel of one {@link RedisStorage}. @publicApi */
+export interface RedisStorageKeys {
+  /** HASH of the records. */
+  readonly records: string;
+  /** STRING, the write counter. */
+  readonly version: string;
+  /** STREAM, the audit log. */
+  readonly audit: string;
+  /** Pub/sub channel of the announcements. */
+  readonly changes: string;
 }
 
 const RECORD_KINDS: ReadonlySet<string> = new Set<RecordKind>(['flag', 'segment', 'switch']);
@@ -135,6 +195,23 @@ table.insert(result, 1, counter)
 return result
 `;
 
+/**
+ * The one-time move of a prefix's keys from the layout before hash tags (`p:records`, `p:version`, `p:audit`) to
+ * the tagged one (`{p}:records`, …), atomically. Only on a single server (or a Sentinel-managed one): a cluster
+ * refuses a script over keys in different slots, and no cluster can hold a working old layout anyway (every
+ * write there failed with CROSSSLOT).
+ * KEYS: the three old keys, then the three new ones. Returns 0 (no old keys), 1 (moved), or -1 (both layouts hold
+ * keys: nothing is moved).
+ */
+const MIGRATE_SCRIPT = `
+if redis.call('EXISTS', KEYS[1], KEYS[2], KEYS[3]) == 0 then return 0 end
+if redis.call('EXISTS', KEYS[4], KEYS[5], KEYS[6]) > 0 then return -1 end
+for i = 1, 3 do
+  if redis.call('EXISTS', KEYS[i]) == 1 then redis.call('RENAME', KEYS[i], KEYS[i + 3]) end
+end
+return 1
+`;
+
 interface Script {
   readonly lua: string;
   readonly sha: string;
@@ -142,6 +219,7 @@ interface Script {
 const script = (lua: string): Script => ({ lua, sha: createHash('sha1').update(lua).digest('hex') });
 const WRITE = script(WRITE_SCRIPT);
 const LOAD = script(LOAD_SCRIPT);
+const MIGRATE = script(MIGRATE_SCRIPT);
 
 /** Everything in the storage at one moment: the write counter and the readable records. */
 interface Snapshot {
@@ -152,15 +230,19 @@ interface Snapshot {
 /**
  * Storage shared by every instance of an application, on Redis through `ioredis`.
  *
- * Layout (prefix `p`): HASH `p:records`, field `<kind>:<key>` (e.g. `switch:shop.cart`) → JSON
- * `{"version":…,"data":…}`; STRING `p:version`, a counter raised by every write; STREAM `p:audit`, the audit log
- * (one stream entry per {@link AuditEntry}: field `entry` → its JSON, `counter` → the write's counter; capped at
- * `auditCapacity`); channel
- * `p:changes`, where every write is announced with its audit entries. Kinds contain no `:`, so `kind` + `key` never collide; two prefixes never share a
- * key, because every key ends in a fixed suffix after the prefix.
+ * Layout (prefix `p`, written `{p}` below: the prefix in braces, a hash tag, unless it holds one already): HASH
+ * `{p}:records`, field `<kind>:<key>` (e.g. `switch:shop.cart`) → JSON `{"version":…,"data":…}`; STRING
+ * `{p}:version`, a counter raised by every write; STREAM `{p}:audit`, the audit log (one stream entry per
+ * {@link AuditEntry}: field `entry` → its JSON, `counter` → the write's counter; capped at `auditCapacity`);
+ * channel `{p}:changes`, where every write is announced with its audit entries. Kinds contain no `:`, so `kind` +
+ * `key` never collide; two prefixes never share a key, because every key ends in a fixed suffix after the prefix
+ * (`shop` and `{shop}` name the same keys, on purpose: that was the way to run on a cluster before).
  *
+ * - The same code runs on one server, on a Redis Cluster (every key of a prefix in one slot, thanks to the hash
+ *   tag) and on a Sentinel-managed Redis. Keys written before hash tags (`p:records`, …) are moved to the tagged
+ *   names once, by the first command of an instance that finds them (single server and Sentinel only).
  * - `write()` is one Lua script: every `expectedVersion` is checked first; then all records are stored, the
- *   counter raised, the batch's audit entries appended to `p:audit` and the batch published. A conflict writes
+ *   counter raised, the batch's audit entries appended to `{p}:audit` and the batch published. A conflict writes
  *   no audit entry. Two writers of the same record based on the same version: exactly
  *   one wins, the other gets {@link StorageConflictError}. A write is as durable as the Redis server is
  *   configured to be (AOF/RDB). Last write wins for unconditional writes (versions are not compared).
@@ -193,8 +275,16 @@ export class RedisStorage implements FlagStorage {
   /** Batches written by other instances and processes, and full resyncs after a reconnect (see class notes). */
   readonly changes$: Observable<StorageBatch>;
 
-  private readonly client: Redis;
+  /** The keys and channel in use. */
+  readonly keys: RedisStorageKeys;
+
+  private readonly client: Redis | Cluster;
   private readonly ownsClient: boolean;
+  private readonly waitForReplicas: number;
+  private readonly replicaTimeoutMs: number;
+  /** The keys of the layout before hash tags, while they may still need moving (undefined: nothing to move). */
+  private legacyKeys: readonly [string, string, string] | undefined;
+  private migration: Promise<void> | undefined;
   private readonly logger: SwitchyardLogger;
   private readonly connectTimeoutMs: number;
   private readonly recordsKey: string;
@@ -206,6 +296,12 @@ export class RedisStorage implements FlagStorage {
   private readonly writerId = randomUUID();
   private readonly changeSubject = new Subject<StorageBatch>();
   private subscriber: Redis | undefined;
+  private subscriberStarted = false;
+  private subscriberTimer: NodeJS.Timeout | undefined;
+  /** Where the next cluster subscription connects (the slot's master, learned from a MOVED). */
+  private subscriberNode: { host: string; port: number } | undefined;
+  /** Connection attempts of the change subscription since it was last ready (for the back-off). */
+  private subscriberAttempts = 0;
   /** Raised at every (re)subscription, so that a resync started for an old subscription stops. */
   private subscriptionEpoch = 0;
   /** The subscription is established (set after SUBSCRIBE is confirmed, cleared when its connection closes). */
@@ -231,9 +327,14 @@ export class RedisStorage implements FlagStorage {
       );
     }
     this.prefix = prefix;
-    this.recordsKey = `${prefix}:records`;
-    this.counterKey = `${prefix}:version`;
-    this.auditKey = `${prefix}:audit`;
+    this.keys = keysOf(prefix);
+    this.recordsKey = this.keys.records;
+    this.counterKey = this.keys.version;
+    this.auditKey = this.keys.audit;
+    this.channel = this.keys.changes;
+    const legacy = `${prefix}:records`;
+    this.legacyKeys =
+      legacy === this.recordsKey ? undefined : [legacy, `${prefix}:version`, `${prefix}:audit`];
     const capacity = options.auditCapacity ?? DEFAULT_AUDIT_CAPACITY;
     if (!Number.isInteger(capacity) || capacity < 1) {
       throw new StorageError(
@@ -242,17 +343,33 @@ export class RedisStorage implements FlagStorage {
       );
     }
     this.auditCapacity = capacity;
-    this.channel = `${prefix}:changes`;
+    this.waitForReplicas = options.waitForReplicas ?? 0;
+    this.replicaTimeoutMs = options.replicaTimeoutMs ?? 1000;
+    if (!Number.isInteger(this.waitForReplicas) || this.waitForReplicas < 0) {
+      throw new StorageError(
+        `RedisStorage '${prefix}': waitForReplicas must be a whole number of replicas, 0 or more (got ` +
+          `${String(options.waitForReplicas)}).`,
+      );
+    }
+    if (!Number.isInteger(this.replicaTimeoutMs) || this.replicaTimeoutMs < 1) {
+      throw new StorageError(
+        `RedisStorage '${prefix}': replicaTimeoutMs must be a positive whole number of milliseconds (got ` +
+          `${String(options.replicaTimeoutMs)}).`,
+      );
+    }
     this.logger = options.logger ?? consoleLogger;
     this.connectTimeoutMs = options.connectTimeoutMs ?? 2000;
+    const given = (['client', 'url', 'cluster', 'sentinel'] as const).filter((k) => options[k] !== undefined);
+    if (given.length > 1) {
+      throw new StorageError(
+        `RedisStorage '${prefix}' was given ${given.join(' and ')}: give only one of them (where to connect).`,
+      );
+    }
     if (options.client) {
       this.client = options.client;
       this.ownsClient = false;
     } else {
-      this.client = new Redis(options.url ?? DEFAULT_URL, {
-        ...ownConnectionOptions(this.connectTimeoutMs),
-        connectionName: connectionName('storage', prefix),
-      });
+      this.client = openClient(options, this.connectTimeoutMs, connectionName('storage', prefix));
       this.ownsClient = true;
       this.client.on('error', (error: Error) => {
         this.lastConnectionError = withoutCommandArgs(error);
@@ -302,9 +419,15 @@ export class RedisStorage implements FlagStorage {
     for (const write of batch.upserts) args.push(...encodeWrite(write));
     for (const entry of batch.audit ?? []) args.push(encodeAuditEntry(entry));
     const client = await this.connectedClient('write');
-    let reply: unknown;
+    let written: { reply: unknown; replicas: number };
     try {
-      reply = await runScript(client, WRITE, [this.recordsKey, this.counterKey, this.auditKey], args);
+      written = await runWrite(
+        client,
+        [this.recordsKey, this.counterKey, this.auditKey],
+        args,
+        this.waitForReplicas,
+        this.replicaTimeoutMs,
+      );
     } catch (error) {
       throw new StorageError(
         `Redis refused or lost the write to '${this.recordsKey}' (${describe(error)}). A write is all or ` +
@@ -313,6 +436,7 @@ export class RedisStorage implements FlagStorage {
         { cause: withoutCommandArgs(error) },
       );
     }
+    const { reply, replicas } = written;
     if (Array.isArray(reply) && Number(reply[0]) === -1) {
       throw new StorageError(
         `Redis key '${String(reply[1])}' holds ${String(reply[2])}, not what RedisStorage '${this.prefix}' keeps ` +
@@ -327,10 +451,17 @@ export class RedisStorage implements FlagStorage {
       throw new StorageConflictError(write?.key ?? '?', write?.expectedVersion ?? null, actual);
     }
     this.noteCounter(Number(reply));
+    if (replicas < this.waitForReplicas) {
+      throw new StorageError(
+        `The write to '${this.recordsKey}' was applied on the master and announced, but only ${replicas} of ` +
+          `${this.waitForReplicas} replicas confirmed it within ${this.replicaTimeoutMs} ms: it is lost if the ` +
+          'master fails before a replica copies it. Check the replicas, or lower waitForReplicas.',
+      );
+    }
   }
 
   /**
-   * The newest audit entries first, from the stream `<prefix>:audit` (every instance's writes, across restarts),
+   * The newest audit entries first, from the stream `{<prefix>}:audit` (every instance's writes, across restarts),
    * filtered by kind and key, at most `limit` (default 100). Entries that cannot be read are reported through the
    * logger and skipped.
    * @throws StorageError when Redis cannot be reached or the key is not a stream.
@@ -400,6 +531,7 @@ export class RedisStorage implements FlagStorage {
         new StorageError(`RedisStorage '${this.prefix}' was closed before its changes were live.`),
       );
     }
+    clearTimeout(this.subscriberTimer);
     const closing: Promise<void>[] = [];
     if (this.subscriber) closing.push(quit(this.subscriber));
     if (this.ownsClient) closing.push(quit(this.client));
@@ -407,15 +539,16 @@ export class RedisStorage implements FlagStorage {
   }
 
   /** The command client once it is ready; waits only for a first connection, fails at once during an outage. */
-  private async connectedClient(purpose: Purpose): Promise<Redis> {
+  private async connectedClient(purpose: Purpose): Promise<Redis | Cluster> {
     if (this.closed) throw new StorageError(`RedisStorage '${this.prefix}' is closed; cannot ${purpose}.`);
     const client = this.client;
-    if (client.status === 'ready') return client;
-    if (client.status === 'wait') client.connect().catch(() => undefined);
-    if (client.status === 'wait' || client.status === 'connecting' || client.status === 'connect') {
+    if (client.status !== 'ready') {
+      if (client.status === 'wait') client.connect().catch(() => undefined);
+      if (client.status !== 'wait' && client.status !== 'connecting' && client.status !== 'connect') {
+        throw this.unreachable(purpose, this.lastConnectionError);
+      }
       try {
         await whenReady(client, this.connectTimeoutMs);
-        return client;
       } catch (error) {
         throw this.unreachable(
           purpose,
@@ -423,14 +556,61 @@ export class RedisStorage implements FlagStorage {
         );
       }
     }
-    throw this.unreachable(purpose, this.lastConnectionError);
+    if (this.legacyKeys !== undefined) await this.migrateOnce(client);
+    return client;
+  }
+
+  /** Moves keys of the layout before hash tags to the tagged names, once per storage (see MIGRATE_SCRIPT). */
+  private migrateOnce(client: Redis | Cluster): Promise<void> {
+    const legacy = this.legacyKeys;
+    if (legacy === undefined || client.isCluster) return Promise.resolve();
+    this.migration ??= runScript(
+      client,
+      MIGRATE,
+      [...legacy, this.recordsKey, this.counterKey, this.auditKey],
+      [],
+    ).then(
+      (moved) => {
+        this.legacyKeys = undefined;
+        if (Number(moved) === 1) {
+          this.logger.log(
+            `Moved the keys of RedisStorage '${this.prefix}' to hash-tagged names (${legacy.join(', ')} → ` +
+              `${this.recordsKey}, ${this.counterKey}, ${this.auditKey}).`,
+          );
+        } else if (Number(moved) === -1) {
+          this.logger.warn(
+            `Redis holds keys of RedisStorage '${this.prefix}' under both the old names (${legacy.join(', ')}) ` +
+              `and the hash-tagged ones (${this.recordsKey}, …): the tagged ones are used, the old ones left ` +
+              'alone. An older Switchyard still writing to this prefix writes to the old names: upgrade every ' +
+              'instance, then merge or delete the old keys.',
+          );
+        }
+      },
+      (error: unknown) => {
+        this.migration = undefined;
+        // A refusal by the server (e.g. CROSSSLOT from a cluster node reached through a plain client) will not
+        // change on a retry: say so once and carry on with the tagged keys. A lost connection is retried.
+        if ((error as Error | undefined)?.name !== 'ReplyError') {
+          throw new StorageError(
+            `Could not check Redis for keys of RedisStorage '${this.prefix}' under the old names (` +
+              `${describe(error)}).`,
+            { cause: withoutCommandArgs(error) },
+          );
+        }
+        this.legacyKeys = undefined;
+        this.logger.warn(
+          `Could not move keys of RedisStorage '${this.prefix}' from the old names (${describe(error)}); ` +
+            'the hash-tagged names are used.',
+        );
+      },
+    );
+    return this.migration;
   }
 
   private unreachable(purpose: Purpose, cause: unknown): StorageError {
-    const { host, port } = this.client.options;
     const nothing = purpose === 'write' ? ' Nothing was written.' : '';
     return new StorageError(
-      `Redis at ${host ?? '?'}:${port ?? '?'} is unreachable (connection ${this.client.status}` +
+      `${describeTarget(this.client)} is unreachable (connection ${this.client.status}` +
         `${cause ? `: ${describe(cause)}` : ''}); cannot ${purpose} '${this.prefix}'.${nothing} ` +
         'The connection is retried in the background.',
       { cause: withoutCommandArgs(cause) },
@@ -494,20 +674,39 @@ export class RedisStorage implements FlagStorage {
   }
 
   private startSubscriber(): void {
-    if (this.subscriber || this.closed) return;
-    const subscriber = this.client.duplicate({
-      disconnectTimeout: 100,
-      lazyConnect: true,
-      autoResubscribe: false,
-      enableOfflineQueue: false,
-      connectionName: connectionName('changes', this.prefix),
-    });
+    if (this.subscriberStarted || this.closed) return;
+    this.subscriberStarted = true;
+    this.connectSubscriber();
+  }
+
+  /**
+   * Opens the connection of the change subscription. On a cluster it subscribes to the classic channel on the
+   * master of the prefix's slot (see slotMaster), where the write script publishes. Classic pub/sub is broadcast
+   * to every node of a cluster, so wherever the connection lands (a stale slot map, a resharding) it still hears
+   * every write. Sharded pub/sub (SSUBSCRIBE) would keep messages inside the slot's shard, which matters for busy
+   * channels, not for one that carries a few writes a minute; it also needs Redis 7 and a subscription that
+   * follows its slot, while the classic channel is one code path for one server, Sentinel and a cluster. When the
+   * connection ends for good (a cluster node is gone; ioredis gave up), a new one is opened, to another node.
+   */
+  private connectSubscriber(): void {
+    if (this.closed) return;
+    const subscriber = this.newSubscriberConnection();
+    if (subscriber === undefined) {
+      // A cluster whose nodes are not known yet: connect it and look again shortly.
+      if (this.client.status === 'wait') this.client.connect().catch(() => undefined);
+      this.retrySubscriber();
+      return;
+    }
     this.subscriber = subscriber;
     subscriber.on('message', (channel: string, message: string) => {
       if (channel === this.channel) this.onAnnouncement(message);
     });
-    subscriber.on('ready', () => void this.onSubscriberReady(subscriber));
+    subscriber.on('ready', () => {
+      this.subscriberAttempts = 0;
+      void this.onSubscriberReady(subscriber);
+    });
     subscriber.on('close', () => {
+      if (this.subscriber !== subscriber) return;
       this.subscriptionEpoch++;
       this.synced = false;
       clearTimeout(this.resyncTimer);
@@ -519,15 +718,76 @@ export class RedisStorage implements FlagStorage {
           'are read again once it is back.',
       );
     });
+    subscriber.on('end', () => {
+      if (this.subscriber !== subscriber || this.closed) return;
+      // Redirected to the slot's master: go there at once; otherwise back off before the next node.
+      if (this.subscriberNode !== undefined) this.connectSubscriber();
+      else this.retrySubscriber();
+    });
     // Connection errors surface as 'close' (reported above) and through failing writes; the listener keeps
     // ioredis from printing each retry as an unhandled error.
     subscriber.on('error', () => undefined);
     subscriber.connect().catch(() => undefined);
   }
 
+  private retrySubscriber(): void {
+    const attempt = this.subscriberAttempts++;
+    clearTimeout(this.subscriberTimer);
+    this.subscriberTimer = setTimeout(
+      () => this.connectSubscriber(),
+      Math.min(50 * 2 ** attempt, 1000) + Math.floor(Math.random() * 50),
+    );
+  }
+
+  /** A new, unconnected subscriber connection; undefined for a cluster that knows no node yet. */
+  private newSubscriberConnection(): Redis | undefined {
+    const settings: RedisOptions = {
+      disconnectTimeout: 100,
+      lazyConnect: true,
+      autoResubscribe: false,
+      enableOfflineQueue: false,
+      connectionName: connectionName('changes', this.prefix),
+    };
+    if (!isCluster(this.client)) return this.client.duplicate(settings);
+    const nodes = this.client.nodes('all');
+    const ready = nodes.filter((node) => node.status === 'ready');
+    const pool = ready.length > 0 ? ready : nodes;
+    const node = pool[Math.floor(Math.random() * pool.length)];
+    if (node === undefined) return undefined;
+    // The slot's master, when the last connection learned it (used once: if it is gone, any node is next).
+    const target = this.subscriberNode ?? {};
+    this.subscriberNode = undefined;
+    // A node that stops answering may never come back (its replica took over): no reconnecting to it; 'end'
+    // opens a connection to another node instead.
+    return new Redis({ ...node.options, ...target, ...settings, readOnly: false, retryStrategy: () => null });
+  }
+
+  /**
+   * On a cluster: the master of the prefix's slot, when `subscriber` is connected to another node (which
+   * answers a keyed command with MOVED). Any node hears every announcement, but a node other than the writing
+   * master hears it over the cluster bus, which Redis 7.0 sends with Nagle's algorithm on: about one message in
+   * fifty arrives some 40 ms late (measured; redis/redis#11869). On the master it arrives at once.
+   */
+  private async slotMaster(subscriber: Redis): Promise<{ host: string; port: number } | undefined> {
+    if (!isCluster(this.client)) return undefined;
+    try {
+      await subscriber.exists(this.recordsKey);
+      return undefined;
+    } catch (error) {
+      const moved = /^MOVED \d+ (.+):(\d+)$/.exec(describe(error));
+      return moved ? { host: moved[1], port: Number(moved[2]) } : undefined;
+    }
+  }
+
   /** (Re)subscribes, then reads everything again unless the counter says nothing was missed. */
   private async onSubscriberReady(subscriber: Redis): Promise<void> {
     const epoch = ++this.subscriptionEpoch;
+    const master = await this.slotMaster(subscriber);
+    if (master !== undefined && epoch === this.subscriptionEpoch && !this.closed) {
+      this.subscriberNode = master;
+      subscriber.disconnect(); // 'end' opens the next connection, to the master
+      return;
+    }
     try {
       await subscriber.subscribe(this.channel);
     } catch (error) {
@@ -740,6 +1000,77 @@ function decodeStoredRecord(
   return { kind: kind as RecordKind, key, version, data };
 }
 
+/**
+ * The keys of a prefix. Each carries the prefix as a hash tag (`{p}:records`), so that a cluster keeps them in
+ * one slot; a prefix holding a hash tag already — Redis's rule: the text between the first `{` and the first `}`
+ * after it, when not empty — is used as it is, since that tag then governs every key of the prefix.
+ */
+function keysOf(prefix: string): RedisStorageKeys {
+  const open = prefix.indexOf('{');
+  const close = open < 0 ? -1 : prefix.indexOf('}', open + 1);
+  const base = close > open + 1 ? prefix : `{${prefix}}`;
+  return {
+    records: `${base}:records`,
+    version: `${base}:version`,
+    audit: `${base}:audit`,
+    changes: `${base}:changes`,
+  };
+}
+
+const isCluster = (client: Redis | Cluster): client is Cluster => client.isCluster;
+
+/** The connection the options ask for: a cluster, a Sentinel-managed master, or one server by URL. */
+function openClient(options: RedisStorageOptions, connectTimeoutMs: number, name: string): Redis | Cluster {
+  const own = { ...ownConnectionOptions(connectTimeoutMs), connectionName: name };
+  if (options.cluster) {
+    const nodes = options.cluster.nodes.map((node) => {
+      if (typeof node !== 'string') return { host: node.host, port: node.port };
+      const url = new URL(node);
+      return { host: url.hostname, port: Number(url.port || 6379) };
+    });
+    const settings = options.cluster.options ?? {};
+    return new Cluster(nodes, {
+      ...settings,
+      redisOptions: { ...settings.redisOptions, ...own },
+      enableOfflineQueue: false,
+      // ioredis would resend a command whose connection closed under it, after a failover: our write may have
+      // run before the connection closed, so it is never resent (MOVED, TRYAGAIN and CLUSTERDOWN, refusals before
+      // anything ran, are still followed).
+      retryDelayOnFailover: 0,
+      slotsRefreshTimeout: Math.min(connectTimeoutMs, 1000),
+      clusterRetryStrategy: own.retryStrategy,
+    });
+  }
+  if (options.sentinel) {
+    return new Redis({
+      ...options.sentinel.options,
+      ...own,
+      sentinels: options.sentinel.sentinels.map(({ host, port }) => ({ host, port })),
+      name: options.sentinel.name,
+      // A master demoted by Sentinel answers writes with READONLY: find the new master (the write was refused,
+      // so it is not resent).
+      reconnectOnError: (error: Error) => error.message.startsWith('READONLY'),
+    });
+  }
+  return new Redis(options.url ?? DEFAULT_URL, own);
+}
+
+/** What the storage is connected to, for error messages (never with a password). */
+function describeTarget(client: Redis | Cluster): string {
+  if (isCluster(client)) {
+    const nodes = client
+      .nodes('master')
+      .map((node) => `${node.options.host ?? '?'}:${node.options.port ?? '?'}`);
+    return `Redis Cluster${nodes.length > 0 ? ` (masters ${nodes.join(', ')})` : ''}`;
+  }
+  const { host, port, sentinels, name } = client.options;
+  if (sentinels && sentinels.length > 0) {
+    const list = sentinels.map((s) => `${s.host ?? '?'}:${s.port ?? '?'}`).join(', ');
+    return `Redis master '${name ?? '?'}' (Sentinels ${list})`;
+  }
+  return `Redis at ${host ?? '?'}:${port ?? '?'}`;
+}
+
 /** Connection settings for the connections this storage opens: fail fast, never replay a write later. */
 function ownConnectionOptions(connectTimeoutMs: number): RedisOptions {
   return {
@@ -820,7 +1151,12 @@ function encodeAuditEntry(entry: AuditEntry): string {
 type Purpose = 'write' | 'load' | 'read the audit of';
 
 /** Runs a script by its SHA, sending the text once when this server does not know it yet. */
-async function runScript(client: Redis, lua: Script, keys: string[], args: string[]): Promise<unknown> {
+async function runScript(
+  client: Redis | Cluster,
+  lua: Script,
+  keys: string[],
+  args: string[],
+): Promise<unknown> {
   try {
     return await client.evalsha(lua.sha, keys.length, ...keys, ...args);
   } catch (error) {
@@ -829,11 +1165,54 @@ async function runScript(client: Redis, lua: Script, keys: string[], args: strin
   }
 }
 
+/**
+ * Runs the write script; with `replicas` > 0, follows it with `WAIT` in one pipeline, so that the wait is on the
+ * connection (in a cluster: the node) that ran the write. Returns the script's reply and how many replicas
+ * confirmed it.
+ */
+async function runWrite(
+  client: Redis | Cluster,
+  keys: string[],
+  args: string[],
+  replicas: number,
+  timeoutMs: number,
+): Promise<{ reply: unknown; replicas: number }> {
+  if (replicas === 0) return { reply: await runScript(client, WRITE, keys, args), replicas: 0 };
+  let byHash = true;
+  for (let attempt = 0; ; attempt++) {
+    const pipeline = client.pipeline();
+    if (byHash) pipeline.evalsha(WRITE.sha, keys.length, ...keys, ...args);
+    else pipeline.eval(WRITE.lua, keys.length, ...keys, ...args);
+    pipeline.call('WAIT', replicas, timeoutMs);
+    const [[scriptError, reply], [waitError, confirmed]] = (await pipeline.exec()) ?? [
+      [new Error('the pipeline was discarded'), null],
+      [null, 0],
+    ];
+    if (scriptError) {
+      const text = describe(scriptError);
+      if (byHash && text.startsWith('NOSCRIPT')) {
+        byHash = false;
+        continue;
+      }
+      // ioredis follows a redirect for a lone command, not for a pipeline whose commands answered differently
+      // (the WAIT went through): the slot moved (a failover) and the script did not run, so learn the new owner
+      // and send it again, a few times at most.
+      if (isCluster(client) && attempt < 3 && /^(MOVED|ASK|TRYAGAIN|CLUSTERDOWN) /.test(text)) {
+        await new Promise<void>((resolve) => client.refreshSlotsCache(() => resolve()));
+        continue;
+      }
+      throw scriptError;
+    }
+    // The write ran; a failed WAIT only means no replica is known to have it.
+    return { reply, replicas: waitError ? 0 : Number(confirmed) };
+  }
+}
+
 /** Why a first connection attempt ended when the client reported no error of its own. */
 const CONNECTION_CLOSED = new Error('the connection was closed');
 
 /** Resolves when the client is ready; rejects on its first error, on close, or after `timeoutMs`. */
-function whenReady(client: Redis, timeoutMs: number): Promise<void> {
+function whenReady(client: Redis | Cluster, timeoutMs: number): Promise<void> {
   return new Promise((resolve, reject) => {
     const done = (error?: Error): void => {
       clearTimeout(timer);
@@ -855,7 +1234,7 @@ function whenReady(client: Redis, timeoutMs: number): Promise<void> {
   });
 }
 
-async function quit(client: Redis): Promise<void> {
+async function quit(client: Redis | Cluster): Promise<void> {
   if (client.status === 'ready') {
     try {
       await client.quit();

@@ -107,7 +107,7 @@ for (const platform of platforms) {
           assert.deepEqual([...(read.body.data as FlagDoc).targetUsers[0].keyIds].sort(), expected);
         }
         // What Redis holds (read behind the storage's back) is the same.
-        const stored = JSON.parse((await redis.hget(`${prefix}:records`, 'flag:shared')) as string) as {
+        const stored = JSON.parse((await redis.hget(`{${prefix}}:records`, 'flag:shared')) as string) as {
           data: FlagDoc;
         };
         assert.deepEqual([...stored.data.targetUsers[0].keyIds].sort(), expected);
@@ -145,7 +145,7 @@ for (const platform of platforms) {
       const app = await appOnRedis(platform, proxy.url, prefix);
       const http = request(app.getHttpServer());
       const stored = async (): Promise<{ version: number; data: { isEnabled: boolean } }> =>
-        JSON.parse((await redis.hget(`${prefix}:records`, 'flag:checkout-v2')) as string);
+        JSON.parse((await redis.hget(`{${prefix}}:records`, 'flag:checkout-v2')) as string);
       try {
         await http
           .post(`${ADMIN}/flags`)

@@ -31,6 +31,7 @@ import {
   uniquePrefix,
   waitFor,
 } from './storage-test-kit.js';
+import { checkNoLostUpdates, type TopologyUnderTest } from './redis-topology-kit.js';
 
 const peerScript = fileURLToPath(new URL('./redis-peer.child.js', import.meta.url));
 
@@ -141,7 +142,7 @@ describe('RedisStorage', { skip }, () => {
       assert.deepEqual(sorted(await open({ prefix }).load()), sorted(sample));
     });
 
-    test('layout: <prefix>:records fields <kind>:<key>, a write counter; kinds, namespaces, prefixes apart', async () => {
+    test('layout: {<prefix>}:records fields <kind>:<key>, a write counter; kinds, namespaces, prefixes apart', async () => {
       const prefix = prefixFor('layout');
       const storage = open({ prefix });
       await storage.write({
@@ -156,7 +157,7 @@ describe('RedisStorage', { skip }, () => {
         upserts: [{ kind: 'switch', key: 'shop.cart', version: 2, data: 'replaced' }],
       });
 
-      const hash = await admin.hgetall(`${prefix}:records`);
+      const hash = await admin.hgetall(`{${prefix}}:records`);
       assert.deepEqual(Object.keys(hash).sort(), [
         'flag:shop.cart',
         'segment:shop.cart',
@@ -164,10 +165,10 @@ describe('RedisStorage', { skip }, () => {
         'switch:shop.cart',
       ]);
       assert.deepEqual(JSON.parse(hash['switch:shop.cart']), { version: 2, data: 'replaced' });
-      assert.equal(await admin.get(`${prefix}:version`), '2', 'one count per write');
+      assert.equal(await admin.get(`{${prefix}}:version`), '2', 'one count per write');
 
       // A prefix that looks like one of the first prefix's keys still has keys of its own.
-      const nested = `${prefix}:records`;
+      const nested = `{${prefix}}:records`;
       prefixes.push(nested);
       await open({ prefix: nested }).write({ upserts: [flag('other', 1)] });
       assert.deepEqual((await storage.load()).map((r) => r.key).sort(), [
@@ -182,10 +183,66 @@ describe('RedisStorage', { skip }, () => {
       );
     });
 
+    test('hash tags: every key of a prefix carries one; a prefix holding a tag is kept; `p` and `{p}` are one', async () => {
+      const prefix = prefixFor('tags');
+      const plain = open({ prefix });
+      assert.deepEqual(plain.keys, {
+        records: `{${prefix}}:records`,
+        version: `{${prefix}}:version`,
+        audit: `{${prefix}}:audit`,
+        changes: `{${prefix}}:changes`,
+      });
+      const tagged = `shop{${prefix}}`;
+      prefixes.push(`{${prefix}}`, tagged);
+      assert.equal(open({ prefix: tagged }).keys.records, `shop{${prefix}}:records`, 'its own tag is used');
+      // An empty `{}` is no tag to Redis, so the prefix is wrapped.
+      assert.equal(open({ prefix: `{}${prefix}` }).keys.records, `{{}${prefix}}:records`);
+      prefixes.push(`{}${prefix}`);
+      await plain.write({ upserts: [flag('a', 1)] });
+      assert.deepEqual(await open({ prefix: `{${prefix}}` }).load(), [flag('a', 1)], 'the same keys');
+      // That they share a slot is proven on a real cluster (redis-topologies.test.ts).
+    });
+
+    test('keys of the layout before hash tags are moved once, atomically, and read as before', async () => {
+      const prefix = prefixFor('legacy');
+      const old = { records: `${prefix}:records`, version: `${prefix}:version`, audit: `${prefix}:audit` };
+      const entry = auditEntry('old-1', 'flag', 'a', 3);
+      await admin
+        .multi()
+        .hset(old.records, 'flag:a', JSON.stringify({ version: 3, data: { old: true } }))
+        .set(old.version, '7')
+        .xadd(old.audit, '*', 'entry', JSON.stringify(entry), 'counter', '7')
+        .exec();
+      const logger = recordingLogger();
+      const storage = open({ prefix, logger });
+      assert.deepEqual(await storage.load(), [flag('a', 3, { old: true })]);
+      assert.deepEqual(await storage.readAudit(), [entry]);
+      assert.equal(await admin.exists(old.records, old.version, old.audit), 0, 'the old keys are gone');
+      assert.equal(await admin.get(`{${prefix}}:version`), '7', 'the counter moved with them');
+      assert.equal(logger.logs.filter((l) => l.includes('Moved the keys')).length, 1);
+      // The write counter goes on from the old one, so instances that read the old layout resync correctly.
+      await storage.write({ upserts: [{ ...flag('a', 4), expectedVersion: 3 }] });
+      assert.equal(await admin.get(`{${prefix}}:version`), '8');
+
+      // Another instance starting later finds nothing to move and says nothing.
+      const later = recordingLogger();
+      assert.deepEqual(await open({ prefix, logger: later }).load(), [flag('a', 4)]);
+      assert.deepEqual([...later.logs, ...later.warnings], []);
+
+      // Keys under both names (an older version still wrote to the old ones): the tagged ones win, loudly.
+      await admin.hset(old.records, 'flag:b', JSON.stringify({ version: 1, data: 1 }));
+      const both = recordingLogger();
+      assert.deepEqual(await open({ prefix, logger: both }).load(), [flag('a', 4)]);
+      assert.equal(both.warnings.length, 1);
+      assert.match(both.warnings[0], /both the old names .* upgrade every instance/);
+      assert.equal(await admin.hexists(old.records, 'flag:b'), 1, 'the old keys are left alone');
+      await admin.del(old.records);
+    });
+
     test('unreadable records in the hash are reported by field and skipped; the others load', async () => {
       const prefix = prefixFor('bad-records');
       const good = { version: 1, data: { ok: true } };
-      await admin.hset(`${prefix}:records`, {
+      await admin.hset(`{${prefix}}:records`, {
         'switch:default.good': JSON.stringify(good),
         'switch:default.notjson': '{nope',
         'flag:noversion': JSON.stringify({ data: 1 }),
@@ -238,7 +295,7 @@ describe('RedisStorage', { skip }, () => {
       for (const record of bad) {
         await assert.rejects(storage.write({ upserts: [sample[0], record] }), StorageError);
       }
-      assert.equal(await admin.exists(`${prefix}:records`, `${prefix}:version`), 0);
+      assert.equal(await admin.exists(`{${prefix}}:records`, `{${prefix}}:version`), 0);
     });
   });
 
@@ -289,7 +346,7 @@ describe('RedisStorage', { skip }, () => {
 
     test('a record stored with its fields in another order still takes conditional writes', async () => {
       const prefix = prefixFor('field-order');
-      await admin.hset(`${prefix}:records`, 'flag:other-tool', '{"data":{"x":1},"version":1718000000123}');
+      await admin.hset(`{${prefix}}:records`, 'flag:other-tool', '{"data":{"x":1},"version":1718000000123}');
       const storage = open({ prefix });
       await assert.rejects(
         storage.write({ upserts: [{ ...flag('other-tool', 2), expectedVersion: 1718000000122 }] }),
@@ -305,7 +362,7 @@ describe('RedisStorage', { skip }, () => {
       const seen = collect(watcher);
       await watcher.subscribed();
       await writer.write({ upserts: [flag('a', 1)] });
-      const counter = await admin.get(`${prefix}:version`);
+      const counter = await admin.get(`{${prefix}}:version`);
       await assert.rejects(
         writer.write({
           upserts: [
@@ -315,8 +372,8 @@ describe('RedisStorage', { skip }, () => {
         }),
         StorageConflictError,
       );
-      assert.equal(await admin.hexists(`${prefix}:records`, 'flag:new'), 0);
-      assert.equal(await admin.get(`${prefix}:version`), counter);
+      assert.equal(await admin.hexists(`{${prefix}}:records`, 'flag:new'), 0);
+      assert.equal(await admin.get(`{${prefix}}:version`), counter);
       await writer.write({ upserts: [flag('later', 1)] });
       await waitFor('the later write', () => seen.keys().includes('later'));
       assert.deepEqual(
@@ -328,46 +385,17 @@ describe('RedisStorage', { skip }, () => {
 
     test('20 instances x 10 read-modify-write increments, retrying on conflict: none is lost', async () => {
       const prefix = prefixFor('increments');
-      const writers = Array.from({ length: 20 }, () => open({ prefix }));
-      await writers[0].write({ upserts: [flag('counter', 0, { count: 0 })] });
-      let conflicts = 0;
-      const increment = async (storage: RedisStorage): Promise<void> => {
-        for (let attempt = 0; ; attempt++) {
-          const current = (await storage.load()).find((r) => r.key === 'counter');
-          assert.ok(current);
-          const { count } = current.data as { count: number };
-          try {
-            await storage.write({
-              upserts: [
-                {
-                  ...flag('counter', current.version + 1, { count: count + 1 }),
-                  expectedVersion: current.version,
-                },
-              ],
-            });
-            return;
-          } catch (error) {
-            if (!(error instanceof StorageConflictError)) throw error;
-            conflicts++;
-            // Jittered exponential back-off, as a real client would: the herd thins out.
-            await sleep(Math.random() * 2 ** Math.min(attempt, 5));
-          }
-        }
+      const shared: TopologyUnderTest = {
+        open: (p, options) => open({ prefix: p, ...options }),
+        raw: () => new Redis(REDIS_URL),
+        dataPorts: [],
       };
-      await Promise.all(
-        writers.map(async (storage) => {
-          for (let n = 0; n < 10; n++) await increment(storage);
-        }),
-      );
-      const final = (await writers[0].load()).find((r) => r.key === 'counter');
-      assert.deepEqual(final?.data, { count: 200 });
-      assert.equal(final?.version, 200);
+      await checkNoLostUpdates(shared, prefix, 20, 10);
       assert.equal(
-        await admin.get(`${prefix}:version`),
+        await admin.get(`{${prefix}}:version`),
         '201',
         'the seed and 200 successful writes, no more',
       );
-      assert.ok(conflicts > 0, 'the writers really raced');
     });
   });
 
@@ -425,10 +453,10 @@ describe('RedisStorage', { skip }, () => {
       const storage = open({ prefix, logger });
       const seen = collect(storage);
       await storage.subscribed();
-      await admin.publish(`${prefix}:changes`, 'garbage');
-      await admin.publish(`${prefix}:changes`, JSON.stringify({ hello: 'world' }));
+      await admin.publish(`{${prefix}}:changes`, 'garbage');
+      await admin.publish(`{${prefix}}:changes`, JSON.stringify({ hello: 'world' }));
       await admin.publish(
-        `${prefix}:changes`,
+        `{${prefix}}:changes`,
         JSON.stringify({
           writer: 'someone-else',
           counter: 1,
@@ -446,8 +474,8 @@ describe('RedisStorage', { skip }, () => {
     test('the shared audit behaviour: kept with its batch, newest first, filtered, none on a conflict', async () => {
       const prefix = prefixFor('audit-kit');
       await checkAuditLog(open({ prefix }));
-      assert.equal(await admin.xlen(`${prefix}:audit`), 4, 'one stream entry per audit entry');
-      const [[, fields]] = await admin.xrange(`${prefix}:audit`, '-', '+', 'COUNT', 1);
+      assert.equal(await admin.xlen(`{${prefix}}:audit`), 4, 'one stream entry per audit entry');
+      const [[, fields]] = await admin.xrange(`{${prefix}}:audit`, '-', '+', 'COUNT', 1);
       assert.deepEqual(fields[0], 'entry', 'the documented layout: field entry → JSON');
       assert.equal((JSON.parse(fields[1]) as AuditEntry).id, 'a1');
     });
@@ -468,8 +496,8 @@ describe('RedisStorage', { skip }, () => {
         })
         .catch((e: unknown) => e);
       assert.ok(error instanceof StorageConflictError, String(error));
-      assert.equal(await admin.hexists(`${prefix}:records`, 'flag:new'), 0, 'no record');
-      assert.equal(await admin.xlen(`${prefix}:audit`), 1, 'no audit entry');
+      assert.equal(await admin.hexists(`{${prefix}}:records`, 'flag:new'), 0, 'no record');
+      assert.equal(await admin.xlen(`{${prefix}}:audit`), 1, 'no audit entry');
       await writer.write({ upserts: [flag('later', 1)], audit: [auditEntry('later1', 'flag', 'later', 1)] });
       await waitFor('the later write', () => seen.keys().includes('later'));
       assert.deepEqual(
@@ -483,14 +511,14 @@ describe('RedisStorage', { skip }, () => {
       const prefix = prefixFor('audit-wrongtype');
       const storage = open({ prefix });
       await storage.write({ upserts: [flag('a', 1)] });
-      await admin.set(`${prefix}:audit`, 'not a stream');
+      await admin.set(`{${prefix}}:audit`, 'not a stream');
       const error = await storage
         .write({ upserts: [flag('b', 1)], audit: [auditEntry('b1', 'flag', 'b', 1)] })
         .catch((e: unknown) => e);
       assert.ok(error instanceof StorageError && !(error instanceof StorageConflictError), String(error));
       assert.match(error.message, /audit' holds a string.*nothing was written/);
-      assert.equal(await admin.hexists(`${prefix}:records`, 'flag:b'), 0);
-      assert.equal(await admin.get(`${prefix}:version`), '1', 'not counted');
+      assert.equal(await admin.hexists(`{${prefix}}:records`, 'flag:b'), 0);
+      assert.equal(await admin.get(`{${prefix}}:version`), '1', 'not counted');
       await assert.rejects(storage.readAudit(), StorageError);
     });
 
@@ -500,7 +528,7 @@ describe('RedisStorage', { skip }, () => {
       for (let i = 1; i <= 300; i++) {
         await storage.write({ upserts: [flag('f', i)], audit: [auditEntry(`e${i}`, 'flag', 'f', i)] });
       }
-      const length = await admin.xlen(`${prefix}:audit`);
+      const length = await admin.xlen(`{${prefix}}:audit`);
       // Redis's default stream-node-max-entries is 100: MAXLEN ~ 10 keeps at least 10 and less than 10 + 100.
       assert.ok(length >= 10 && length <= 110, `XLEN ${length}`);
       const newest = await storage.readAudit({ limit: 5 });
@@ -561,7 +589,7 @@ describe('RedisStorage', { skip }, () => {
       const storage = open({ prefix, logger });
       const good = auditEntry('good', 'flag', 'f', 1);
       await storage.write({ upserts: [flag('f', 1)], audit: [good] });
-      const key = `${prefix}:audit`;
+      const key = `{${prefix}}:audit`;
       const ids = [
         await admin.xadd(key, '*', 'entry', '{nope'),
         await admin.xadd(key, '*', 'other', JSON.stringify(good)),
@@ -591,7 +619,7 @@ describe('RedisStorage', { skip }, () => {
       for (const entry of bad) {
         await assert.rejects(storage.write({ upserts: [flag('a', 1)], audit: [entry] }), StorageError);
       }
-      assert.equal(await admin.exists(`${prefix}:records`, `${prefix}:version`, `${prefix}:audit`), 0);
+      assert.equal(await admin.exists(`{${prefix}}:records`, `{${prefix}}:version`, `{${prefix}}:audit`), 0);
     });
 
     test('announcements carry the audit entries; unreadable ones in a message are reported and skipped', async () => {
@@ -605,7 +633,7 @@ describe('RedisStorage', { skip }, () => {
       await waitFor('the announcement', () => seen.keys().includes('x'));
       assert.deepEqual(seen.batches.at(-1), { upserts: [flag('x', 1)], audit: [entry] });
       await admin.publish(
-        `${prefix}:changes`,
+        `{${prefix}}:changes`,
         JSON.stringify({
           writer: 'someone-else',
           counter: 2,
@@ -641,9 +669,9 @@ describe('RedisStorage', { skip }, () => {
       const missed = auditEntry('missed', 'switch', 'default.missed', 1, { actor: 'zoe' });
       await admin
         .multi()
-        .hset(`${prefix}:records`, 'switch:default.missed', JSON.stringify({ version: 1, data: 'm' }))
-        .incr(`${prefix}:version`)
-        .xadd(`${prefix}:audit`, '*', 'entry', JSON.stringify(missed), 'counter', '2')
+        .hset(`{${prefix}}:records`, 'switch:default.missed', JSON.stringify({ version: 1, data: 'm' }))
+        .incr(`{${prefix}}:version`)
+        .xadd(`{${prefix}}:audit`, '*', 'entry', JSON.stringify(missed), 'counter', '2')
         .client('KILL', 'ID', id)
         .exec();
       await waitFor('the resync', () => seen.keys().includes('default.missed'));
@@ -725,11 +753,11 @@ describe('RedisStorage', { skip }, () => {
       await admin
         .multi()
         .hset(
-          `${prefix}:records`,
+          `{${prefix}}:records`,
           'switch:default.missed',
           JSON.stringify({ version: 7, data: { name: 'missed' } }),
         )
-        .incr(`${prefix}:version`)
+        .incr(`{${prefix}}:version`)
         .client('KILL', 'ID', id)
         .exec();
       await waitFor('the resync', () => seen.keys().includes('default.missed'));
@@ -829,13 +857,52 @@ describe('RedisStorage', { skip }, () => {
         const subscription = `switchyard-changes-${prefix}`;
         let stillOpen = true;
         while (stillOpen) stillOpen = (await clientIds(admin, subscription)).length > 0;
-        assert.deepEqual(Object.keys(await client.hgetall(`${prefix}:records`)).sort(), [
+        assert.deepEqual(Object.keys(await client.hgetall(`{${prefix}}:records`)).sort(), [
           'flag:from-other',
           'flag:mine',
         ]);
       } finally {
         client.disconnect();
       }
+    });
+  });
+
+  describe('where to connect', () => {
+    test('one of client, url, cluster and sentinel; two of them is an error naming both', () => {
+      assert.throws(
+        () => new RedisStorage({ url: REDIS_URL, cluster: { nodes: [REDIS_URL] }, logger: silentLogger }),
+        (error: unknown) =>
+          error instanceof StorageError && /given url and cluster: give only one/.test(error.message),
+      );
+      assert.throws(
+        () =>
+          new RedisStorage({
+            url: REDIS_URL,
+            sentinel: { sentinels: [{ host: '127.0.0.1', port: 26379 }], name: 'm' },
+            logger: silentLogger,
+          }),
+        /given url and sentinel/,
+      );
+      assert.throws(() => new RedisStorage({ waitForReplicas: -1, logger: silentLogger }), /waitForReplicas/);
+      assert.throws(
+        () => new RedisStorage({ replicaTimeoutMs: 0, logger: silentLogger }),
+        /replicaTimeoutMs/,
+      );
+    });
+
+    test('waitForReplicas on a server without replicas: the write is applied, announced, and rejected', async () => {
+      const prefix = prefixFor('no-replicas');
+      const [writer, reader] = [open({ prefix, waitForReplicas: 1, replicaTimeoutMs: 50 }), open({ prefix })];
+      const seen = collect(reader);
+      await reader.subscribed();
+      await assert.rejects(
+        writer.write({ upserts: [flag('a', 1)] }),
+        (error: unknown) =>
+          error instanceof StorageError &&
+          /applied on the master .* only 0 of 1 replicas/.test(error.message),
+      );
+      assert.deepEqual(await writer.load(), [flag('a', 1)]);
+      await waitFor('the announcement', () => seen.keys().includes('a'));
     });
   });
 
@@ -863,7 +930,7 @@ describe('RedisStorage', { skip }, () => {
       } finally {
         await proxy.stop();
       }
-      const keys = Object.keys(await admin.hgetall(`${prefix}:records`)).sort();
+      const keys = Object.keys(await admin.hgetall(`{${prefix}}:records`)).sort();
       assert.deepEqual(keys, ['switch:default.old', 'switch:default.promo', 'switch:shop.cart']);
     });
   });

@@ -81,7 +81,8 @@ export function adminConnection(): Redis {
 
 /** Deletes every key a test prefix may have created. */
 export async function deleteKeys(admin: Redis, prefixes: readonly string[]): Promise<void> {
-  for (const prefix of prefixes) await admin.del(`${prefix}:records`, `${prefix}:version`, `${prefix}:audit`);
+  for (const prefix of prefixes)
+    await admin.del(`{${prefix}}:records`, `{${prefix}}:version`, `{${prefix}}:audit`);
 }
 
 /** Ids of the server-side connections whose `CLIENT SETNAME` is exactly `name`. */
