@@ -11,6 +11,7 @@ import {
   type InsightEvent,
   type InsightUser,
 } from './insight-event.js';
+import { jitteredDelay } from '../sync/backoff.js';
 import { CoarseClock } from './coarse-clock.js';
 import { DedupeWindow } from './dedupe-window.js';
 import type { InsightSink } from './insight-sink.interface.js';
@@ -592,10 +593,9 @@ export class InsightPublisher implements InsightSink {
     this.reset();
   }
 
-  /** Exponential back-off with jitter in [½, 1] of the step, at least any `Retry-After`, at most the cap. */
+  /** The streaming back-off's formula (sync/backoff.ts), at least any `Retry-After`, at most the cap. */
   private backoff(attempt: number, retryAfterMs: number | undefined): number {
-    const step = Math.min(this.retryMaxDelayMs, this.retryBaseDelayMs * 2 ** (attempt - 1));
-    const jittered = step * (0.5 + Math.random() / 2);
+    const jittered = jitteredDelay(this.retryBaseDelayMs, this.retryMaxDelayMs, attempt - 1, Math.random);
     return Math.min(this.retryMaxDelayMs, Math.max(jittered, retryAfterMs ?? 0));
   }
 
