@@ -6,6 +6,7 @@ import {
   isBlank,
   type AttributeReader,
 } from './flag-user.js';
+import { generateFunction } from './generated-code.js';
 import { internString } from './intern-string.js';
 import { BoundedPool } from './bounded-pool.js';
 import { parseStrictNumber } from './value-converters.js';
@@ -440,7 +441,6 @@ export interface RuleConditions {
 /** Rule tests are shared per shape (operators and attributes, not values); past this many, rules use matchAll. */
 const MAX_RULE_TESTS = 1024;
 const ruleTests = new Map<string, RuleTest>();
-let ruleCodeAllowed = true;
 
 /**
  * Pairs a rule's conditions with their test. Why a generated test: applying conditions one by one costs two
@@ -462,7 +462,7 @@ function ruleTestOf(list: readonly CompiledCondition[]): RuleTest {
   const shape = steps.map((step) => step.shape).join('\u0001');
   const known = ruleTests.get(shape);
   if (known !== undefined) return known;
-  if (!ruleCodeAllowed || ruleTests.size >= MAX_RULE_TESTS) return matchAll;
+  if (ruleTests.size >= MAX_RULE_TESTS) return matchAll;
   const generated = generateRuleTest(steps.map((step) => step.code));
   if (generated === undefined) return matchAll;
   ruleTests.set(shape, generated);
@@ -507,22 +507,17 @@ function ruleStep(c: CompiledCondition, i: number): RuleStep {
 }
 
 function generateRuleTest(steps: readonly string[]): RuleTest | undefined {
-  try {
-    const factory = new Function(
-      'from',
-      'compare',
-      'inList',
-      'match',
-      `return (c, user, key, segments) => { let v; let r; ${steps.join(' ')} return ${MATCH}; };`,
-    ) as (
+  const factory = generateFunction<
+    (
       from: typeof customAttributeFrom,
       compare: typeof compareNumbers,
       inList: typeof listIncludes,
       match: typeof matchCondition,
-    ) => RuleTest;
-    return factory(customAttributeFrom, compareNumbers, listIncludes, matchCondition);
-  } catch {
-    ruleCodeAllowed = false; // e.g. node --disallow-code-generation-from-strings
-    return undefined;
-  }
+    ) => RuleTest
+  >(
+    'rule test',
+    ['from', 'compare', 'inList', 'match'],
+    `return (c, user, key, segments) => { let v; let r; ${steps.join(' ')} return ${MATCH}; };`,
+  );
+  return factory?.(customAttributeFrom, compareNumbers, listIncludes, matchCondition);
 }
