@@ -48,7 +48,7 @@ const JSON_HEADERS = {
 } as const;
 
 /**
- * FeatBit's insight endpoint, `POST /api/public/insight/track` (reference §2), for a Switchyard server: FeatBit's
+ * FeatBit's insight endpoint, `POST /api/public/insight/track` (docs/featbit-protocol.md §2), for a Switchyard server: FeatBit's
  * SDKs and ours can send their events here instead of to FeatBit. Checks `Authorization` (the raw env secret, as
  * the SDKs send it; else 401), the body size (413), that the body is a JSON array of insights (400 with the path of
  * the offending field), drops insights without a `user.keyId` as FeatBit does, answers 200

@@ -117,7 +117,7 @@ type Delivery = 'delivered' | 'rejected' | 'stopped' | 'gave-up';
 
 /**
  * Sends insight events to FeatBit's `POST <eventsUri>/api/public/insight/track` (or a Switchyard server's), in
- * the official SDKs' JSON (reference §2): one insight per evaluation or metric event, at most 50 per request.
+ * the official SDKs' JSON (docs/featbit-protocol.md §2): one insight per evaluation or metric event, at most 50 per request.
  *
  * Recording is on the evaluation hot path, so it only writes the user, the (shared, frozen) evaluation or event
  * name, the value and the time into arrays kept from flush to flush: no JSON, no promise, no I/O, never a throw. The shaping into JSON is

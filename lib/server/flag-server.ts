@@ -94,7 +94,7 @@ interface Attachment {
 }
 
 /**
- * Serves a store over FeatBit's streaming protocol (reference §1), so other Switchyard clients, FeatBit's own
+ * Serves a store over FeatBit's streaming protocol (docs/featbit-protocol.md §1), so other Switchyard clients, FeatBit's own
  * SDKs and relay setups can sync from this process. Validates tokens like the FeatBit evaluation server (accept,
  * then close 4003 when invalid), answers `data-sync` with a `full` (timestamp 0) or a `patch` of newer items,
  * pushes every store change to every synced connection (serialized once, the same buffer for all), and answers
@@ -304,7 +304,7 @@ export class FlagServer {
     });
   }
 
-  /** Why the request is invalid (reference §1.3), or undefined when it is fine. */
+  /** Why the request is invalid (docs/featbit-protocol.md §1.3), or undefined when it is fine. */
   private validate(url: string | undefined): string | undefined {
     const { query } = parseRequestTarget(url);
     const type = query.get('type');

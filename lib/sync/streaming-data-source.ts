@@ -15,7 +15,7 @@ import {
   type ServerMessage,
 } from './sync-messages.js';
 
-/** Settings of the streaming data source. Defaults follow reference §1.5–1.6 and DESIGN §3. @publicApi */
+/** Settings of the streaming data source. Defaults: docs/featbit-protocol.md §1.5–1.7. @publicApi */
 export interface StreamingOptions {
   /** Base URI of the FeatBit or Switchyard server (`ws://host:5100`, `https://host`); `/streaming` is appended. */
   streamingUri: string;

@@ -44,7 +44,7 @@ import { internString } from './intern-string.js';
  * outcomes that would serve them are `malformed flag` evaluations, as in the FeatBit SDKs.
  */
 
-// Whether a served share also goes to the experiment (reference §4.6).
+// Whether a served share also goes to the experiment (docs/featbit-protocol.md §4.6).
 /** @internal */ export const EXPT_ALWAYS = 0;
 /** @internal */ export const EXPT_NEVER = 1;
 /** @internal */ export const EXPT_HASHED = 2;
@@ -402,7 +402,7 @@ function compileSplit(
   return new CompiledSplit(entries, attributeReader(dispatchProperty), ruleIndex);
 }
 
-/** Reference §4.6, decided at compile time where no hash is needed. */
+/** docs/featbit-protocol.md §4.6, decided at compile time where no hash is needed. */
 function experimentOf(
   exptIncludeAllTargets: boolean,
   includedInExpt: boolean,

@@ -14,11 +14,11 @@ import type { CompiledSegment, SegmentLookup } from './compile-segment.js';
 import { compileLinearRegex, isPatternProblem, type LinearRegex } from './regex-pattern.js';
 
 /**
- * Condition operators (reference §4.3) and segment membership (§4.4), compiled once per condition into one
+ * Condition operators (docs/featbit-protocol.md §4.3) and segment membership (§4.4), compiled once per condition into one
  * monomorphic record and applied by a single `switch`, without allocation. A flag rule applies its conditions
  * through a test written for its shape (see {@link ruleConditions}), which answers exactly as that `switch`.
  *
- * Rules applied (current upstream, DESIGN §3):
+ * Rules applied (current upstream, docs/featbit-protocol.md §4.3):
  * - a missing custom attribute matches no operator, negated and unknown ones included; a present "" compares
  *   normally; a null/blank `property` never matches; `keyId` and `name` are built-ins (name "" when absent);
  * - a null condition value matches nothing; an unknown `op` matches nothing;
@@ -405,7 +405,7 @@ function inAnySegment(
 }
 
 /**
- * Segment membership (reference §4.4): excluded wins, then included, then any rule whose conditions all hold.
+ * Segment membership (docs/featbit-protocol.md §4.4): excluded wins, then included, then any rule whose conditions all hold.
  * @internal
  */
 export function inSegment(

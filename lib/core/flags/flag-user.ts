@@ -1,5 +1,5 @@
 /**
- * The user a flag is evaluated for, and attribute lookup (reference §4.2 and the current missing-attribute
+ * The user a flag is evaluated for, and attribute lookup (docs/featbit-protocol.md §4.2 and the current missing-attribute
  * rule of §4.3). Two shapes are accepted, read without copying:
  * - seed style `{ key, name?, email?, country?, ...custom }`: every other own property is a custom attribute;
  * - FeatBit wire style `{ keyId, name?, customizedProperties: [{ name, value }] }` (node SDK's `UserBuilder`

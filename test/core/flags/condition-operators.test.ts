@@ -5,9 +5,9 @@ import { compileFlag, evaluateFlag, type FlagUser } from '../../../lib/core/flag
 import { noSegments, oneConditionFlag, RecordingLogger } from './flag-test-helpers.js';
 
 /**
- * Operator truth tables (reference §4.3 with the current upstream missing-attribute rule). Every row is
+ * Operator truth tables (docs/featbit-protocol.md §4.3 with the current upstream missing-attribute rule). Every row is
  * evaluated through a one-rule flag: the rule serves "true", the fallthrough "false". Expected values are
- * written by hand from the reference text.
+ * written by hand from docs/featbit-protocol.md §4.3.
  */
 type Row = readonly [
   property: string | null,
