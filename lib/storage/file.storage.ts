@@ -4,20 +4,19 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { Subject, takeUntil, type Observable } from 'rxjs';
 import { StorageConflictError, StorageError } from '../core/errors.js';
 import { consoleLogger, type SwitchyardLogger } from '../core/logger.js';
+// The store's contract and audit entries, as every storage implements them.
 import {
   auditEntryProblem,
   auditLimit,
   auditMatches,
+  WRITTEN_BY,
   type AuditEntry,
   type AuditQuery,
-} from '../core/store/audit-entry.js';
-import type {
-  FlagStorage,
-  RecordKind,
-  StorageBatch,
-  StoredRecord,
-} from '../core/store/flag-storage.interface.js';
-import { WRITTEN_BY } from '../core/store/memory.storage.js';
+  type FlagStorage,
+  type RecordKind,
+  type StorageBatch,
+  type StoredRecord,
+} from '../core/store/index.js';
 import { storedRecordProblem } from '../core/store/stored-record.js';
 
 /** Options of {@link FileStorage}. @publicApi */
