@@ -11,12 +11,7 @@ import {
   type AuditEntry,
   type AuditQuery,
 } from '../core/store/audit-entry.js';
-import type {
-  FlagStorage,
-  RecordKind,
-  StorageBatch,
-  StoredRecord,
-} from '../core/store/flag-storage.interface.js';
+import type { FlagStorage, StorageBatch, StoredRecord } from '../core/store/flag-storage.interface.js';
 import { isRecordKind, storedRecordProblem } from '../core/store/stored-record.js';
 
 /** Options of {@link RedisStorage}. @publicApi */
