@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { generateFunction } from '../../../lib/core/flags/generated-code.js';
+import { attributeReader, generatedReaderProperty } from '../../../lib/core/flags/flag-user.js';
 import { RecordingLogger } from '../../support/recording-logger.js';
 
 describe('generated code', () => {
@@ -22,5 +23,11 @@ describe('generated code', () => {
       logger,
     );
     assert.equal(add?.(2, 3), 5, 'later generation still works');
+  });
+
+  test('where code generation is allowed, attribute readers are generated (the fast path is taken)', () => {
+    const reader = attributeReader('generated-code-test-plan');
+    assert.equal(generatedReaderProperty(reader), 'generated-code-test-plan');
+    assert.equal(reader({ 'generated-code-test-plan': 'pro' }, 'u1'), 'pro');
   });
 });
