@@ -1,5 +1,5 @@
 /**
- * FeatBit flag evaluation micro-benchmark (ours only; peers are measured elsewhere). DESIGN §7 budgets:
+ * FeatBit flag evaluation micro-benchmark (ours only; peers are measured elsewhere). docs/budgets.md budgets:
  * S1 flag on for everyone ≤ 20 ns, S2 3-condition rule ≤ 60 ns, S3 50/50 rollout ≤ 200 ns, S4 all 200 flags for
  * one user ≤ 30 µs, 10,000 S2 flags ≤ 6 MiB of heap.
  *

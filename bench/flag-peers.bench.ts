@@ -1,5 +1,5 @@
 /**
- * Issue 3 — FeatBit flag evaluation next to today's SDKs, in one process, on equivalent flags (DESIGN §7):
+ * Issue 3 — FeatBit flag evaluation next to today's SDKs, in one process, on equivalent flags (docs/budgets.md):
  * S1 a flag on for everyone, S2 a rule of three conditions (country is one of 3, plan equals, age bigger than),
  * S3 a 50/50 rollout over 10,000 user keys, S4 all 200 flags for one user, and the heap of 10,000 S2 flags.
  *
@@ -228,7 +228,7 @@ const s1: Row[] = [
   await timeRow(unleashPeer.name, () => do_not_optimize(ul.isEnabled(S1_KEY, ulUser))),
   await timeRow(`${openFeaturePeer.name} (awaited)`, () => of.getBooleanValue(S1_KEY, false, ofUser)),
 ];
-printRows('S1 — flag on for everyone (budget ≤ 20 ns; best peer in DESIGN §7: 245 ns)', s1);
+printRows('S1 — flag on for everyone (budget ≤ 20 ns; best peer in docs/budgets.md: 245 ns)', s1);
 
 const s2: Row[] = [
   await timeRow('**Switchyard client** `boolVariation`', () =>
@@ -366,7 +366,7 @@ const verdicts = [
   { scenario: 'S4', rows: s4, budget: 30_000 },
 ];
 console.log(
-  `\n### Budgets (DESIGN §7; "met" judges the mean: the median of ${ROUNDS} rounds' means, p50 shown too)\n`,
+  `\n### Budgets (docs/budgets.md; "met" judges the mean: the median of ${ROUNDS} rounds' means, p50 shown too)\n`,
 );
 console.log('| scenario | ours, mean | ours, p50 | budget | met | fastest peer here (mean) | peer/ours |');
 console.log('|---|---:|---:|---:|---|---|---:|');

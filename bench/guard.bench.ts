@@ -1,5 +1,5 @@
 /**
- * The `@SwitchActive()` guard over HTTP (DESIGN §7: within 5 % of the same route behind an empty Nest guard).
+ * The `@SwitchActive()` guard over HTTP (docs/budgets.md: within 5 % of the same route behind an empty Nest guard).
  *
  * A real Nest app runs in a child process (this file with `--serve <platform> <module|bare>`) on 127.0.0.1;
  * autocannon loads it from this process. In the same run, on each platform:

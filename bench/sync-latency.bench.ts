@@ -1,5 +1,5 @@
 /**
- * Streaming benchmark (DESIGN §7): how fast a change reaches connected clients, and how fast a full sync of
+ * Streaming benchmark (docs/budgets.md): how fast a change reaches connected clients, and how fast a full sync of
  * 10,000 flags is applied.
  *
  * Fan-out latency: a FlagServer on 127.0.0.1 in the main thread; N clients (1, 100, 1,000) spread over worker

@@ -1,5 +1,5 @@
 /**
- * The benchmark's flags as FeatBit JSON (reference §3.1, §3.3): what a FeatBit server's `latest-all` endpoint
+ * The benchmark's flags as FeatBit JSON (docs/featbit-protocol.md §3.1, §3.3): what a FeatBit server's `latest-all` endpoint
  * returns and what both our client and `@featbit/node-server-sdk` bootstrap from. Documents carry the fields a
  * real payload has (uuid-like ids, names, timestamps), so the heap figures reflect real data.
  */

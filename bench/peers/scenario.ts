@@ -97,7 +97,7 @@ export function ruleAccepts(user: BenchUser): boolean {
 }
 
 /**
- * FeatBit's dispatch hash computed with node:crypto, straight from the reference (§4.5): MD5 of
+ * FeatBit's dispatch hash computed with node:crypto, straight from docs/featbit-protocol.md §4.5: MD5 of
  * `flagKey + userKey`, first four digest bytes as a little-endian signed int32, divided by 2^31, absolute.
  * Independent of lib/ — the S3 check compares our client, the FeatBit SDK and this.
  */

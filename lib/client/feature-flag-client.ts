@@ -34,7 +34,7 @@ import type { Switch } from '../core/switches/switch.js';
 import type { SwitchSignals } from '../core/switches/switch-signals.js';
 import type { InputScope } from '../core/switches/input-scope.js';
 import type { ExperimentResult } from '../events/experiment-results.js';
-import { fanOutInsights } from '../events/fan-out-insight-sink.js';
+import { FanOutInsightSink } from '../events/fan-out-insight-sink.js';
 import { InsightCollector } from '../events/insight-collector.js';
 import { InsightPublisher } from '../events/insight-publisher.js';
 import { noopInsightSink, type InsightSink } from '../events/insight-sink.interface.js';
@@ -266,7 +266,7 @@ export class FeatureFlagClient {
         ? publisher
         : publisher === noopInsightSink
           ? collector
-          : fanOutInsights(publisher, collector),
+          : new FanOutInsightSink([publisher, collector], logger),
       collector,
       options.startWait ?? DEFAULT_START_WAIT_MS,
       readyNow,
@@ -362,8 +362,27 @@ export class FeatureFlagClient {
    * For a switch: `active(key, input)`. For a flag: the value typed as `defaultValue`, or by the flag's type.
    */
   valueChanges$<T = unknown>(key: string, input: unknown, defaultValue?: T): Observable<T> {
-    const current = (): T => this.currentValue(key, input, defaultValue) as T;
     return defer(() => {
+      // A switch that cannot be judged (a missing parent, say) reads as false, as a guard would answer; the error
+      // is logged when it starts, not at every change, and again only after a good answer in between.
+      let failing = false;
+      const onSwitchError = (error: unknown): void => {
+        if (!failing) {
+          this.core.logger.warn(
+            `valueChanges$('${key}'): the switch could not be judged; emitting false.`,
+            error,
+          );
+        }
+        failing = true;
+      };
+      const current = (): T => {
+        const value = this.currentValue(key, input, defaultValue, onSwitchError);
+        if (value !== SWITCH_FAILED) {
+          failing = false;
+          return value as T;
+        }
+        return false as T;
+      };
       let last = current();
       return this.changes$.pipe(
         filter((c) => c.flagKeys.includes(key) || c.switchKeys.length > 0 || c.source === 'full'),
@@ -677,12 +696,19 @@ export class FeatureFlagClient {
     return local.find(isFlagUser) ?? this.manager.inputScope.inputs.find(isFlagUser);
   }
 
-  private currentValue(key: string, input: unknown, defaultValue: unknown): unknown {
+  /** The value `valueChanges$` compares; {@link SWITCH_FAILED} (after `onSwitchError`) when a switch threw. */
+  private currentValue(
+    key: string,
+    input: unknown,
+    defaultValue: unknown,
+    onSwitchError: (error: unknown) => void,
+  ): unknown {
     if (this.manager.has(key) && this.core.store.flag(key) === undefined) {
       try {
         return this.manager.active(key, input);
-      } catch {
-        return false;
+      } catch (error) {
+        onSwitchError(error);
+        return SWITCH_FAILED;
       }
     }
     const flag = this.core.store.flag(key);
@@ -695,6 +721,9 @@ export class FeatureFlagClient {
     return valueOf(this.evaluate(key, input), kind, defaultValue);
   }
 }
+
+/** What `currentValue` returns for a switch that threw. */
+const SWITCH_FAILED = Symbol('switch failed');
 
 function sameValue(a: unknown, b: unknown): boolean {
   if (a === b) return true;

@@ -52,4 +52,4 @@ export {
   type Interval,
   type ProportionTest,
 } from './experiment-statistics.js';
-export { fanOutInsights } from './fan-out-insight-sink.js';
+export { FanOutInsightSink, fanOutInsights } from './fan-out-insight-sink.js';

@@ -1,6 +1,7 @@
-import { timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { consoleLogger, type SwitchyardLogger } from '../core/logger.js';
+import { decodeComponent, parseRequestTarget } from '../core/request-url.js';
+import { envSecretMatcher } from '../sync/env-secrets.js';
 import type { ExperimentQuery, ExperimentResult, ExperimentSummary } from './experiment-results.js';
 import type { InsightReceiver } from './insight-collector.js';
 import { INSIGHT_TRACK_PATH } from './insight-event.js';
@@ -47,7 +48,7 @@ const JSON_HEADERS = {
 } as const;
 
 /**
- * FeatBit's insight endpoint, `POST /api/public/insight/track` (reference §2), for a Switchyard server: FeatBit's
+ * FeatBit's insight endpoint, `POST /api/public/insight/track` (docs/featbit-protocol.md §2), for a Switchyard server: FeatBit's
  * SDKs and ours can send their events here instead of to FeatBit. Checks `Authorization` (the raw env secret, as
  * the SDKs send it; else 401), the body size (413), that the body is a JSON array of insights (400 with the path of
  * the offending field), drops insights without a `user.keyId` as FeatBit does, answers 200
@@ -64,36 +65,80 @@ export function createInsightEndpoint(options: InsightEndpointOptions): InsightE
       'createInsightEndpoint needs envSecrets: the FeatBit server-side secrets it accepts.',
     );
   }
-  const secrets = options.envSecrets.map((secret) => Buffer.from(secret, 'utf8'));
-  const collector = options.collector;
-  const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
-  const logger = options.logger ?? consoleLogger;
-  const source = isExperimentSource(collector) ? collector : undefined;
-  const experimentsPath =
-    source !== undefined && options.experimentsPath !== false
-      ? (options.experimentsPath ?? EXPERIMENTS_PATH).replace(/\/+$/, '')
-      : undefined;
+  const routes = new InsightRoutes(options);
+  const endpoint = (request: IncomingMessage, response: ServerResponse, next?: () => void): void =>
+    routes.serve(request, response, next);
+  endpoint.handles = (url: string | undefined): boolean => routes.handles(routePath(url));
+  return endpoint;
+}
 
-  const authorized = (request: IncomingMessage): boolean => {
-    const header = request.headers.authorization;
-    if (typeof header !== 'string') return false;
-    const candidate = Buffer.from(header.trim(), 'utf8');
-    let known = false;
-    for (const secret of secrets) {
-      if (secret.length === candidate.length && timingSafeEqual(secret, candidate)) known = true;
+/** The request path without trailing slashes (`/` for none), as the routes compare it. */
+const routePath = (url: string | undefined): string =>
+  parseRequestTarget(url).path.replace(/\/+$/, '') || '/';
+
+/** The endpoint's routes: one method per step of a request (route, authorize, read the body, parse, answer). */
+class InsightRoutes {
+  private readonly knowsSecret: (secret: string) => boolean;
+  private readonly collector: InsightReceiver;
+  private readonly maxBodyBytes: number;
+  private readonly logger: SwitchyardLogger;
+  private readonly source: ExperimentSource | undefined;
+  private readonly experimentsPath: string | undefined;
+
+  constructor(options: InsightEndpointOptions) {
+    this.knowsSecret = envSecretMatcher(options.envSecrets);
+    this.collector = options.collector;
+    this.maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+    this.logger = options.logger ?? consoleLogger;
+    this.source = isExperimentSource(this.collector) ? this.collector : undefined;
+    this.experimentsPath =
+      this.source !== undefined && options.experimentsPath !== false
+        ? (options.experimentsPath ?? EXPERIMENTS_PATH).replace(/\/+$/, '')
+        : undefined;
+  }
+
+  handles(path: string): boolean {
+    return path === INSIGHT_TRACK_PATH || this.isExperimentsPath(path);
+  }
+
+  serve(request: IncomingMessage, response: ServerResponse, next?: () => void): void {
+    // Express rewrites `url` under a mount path; `originalUrl` is the full one.
+    const url = (request as IncomingMessage & { originalUrl?: string }).originalUrl ?? request.url;
+    const path = routePath(url);
+    try {
+      if (path === INSIGHT_TRACK_PATH) this.track(request, response);
+      else if (this.isExperimentsPath(path))
+        this.experiments(request, response, path, parseRequestTarget(url).query);
+      else if (next !== undefined) next();
+      else {
+        discard(request);
+        reply(response, 404, { error: 'Not found.' });
+      }
+    } catch (error) {
+      this.logger.error('Insight endpoint: unexpected failure.', error);
+      if (!response.headersSent) reply(response, 500, { error: 'Internal error.' });
     }
-    return known;
-  };
+  }
 
-  const track = (request: IncomingMessage, response: ServerResponse): void => {
+  private isExperimentsPath(path: string): boolean {
+    const base = this.experimentsPath;
+    return base !== undefined && (path === base || path.startsWith(base + '/'));
+  }
+
+  private authorized(request: IncomingMessage): boolean {
+    const header = request.headers.authorization;
+    return typeof header === 'string' && this.knowsSecret(header.trim());
+  }
+
+  private track(request: IncomingMessage, response: ServerResponse): void {
     if (request.method !== 'POST') {
       discard(request);
       reply(response, 405, { error: 'Use POST.' }, { allow: 'POST' });
       return;
     }
-    if (!authorized(request)) {
+    if (!this.authorized(request)) {
       discard(request);
-      logger.debug?.('Insight endpoint: refused a request without a known env secret.');
+      this.logger.debug?.('Insight endpoint: refused a request without a known env secret.');
       reply(response, 401, { error: 'Authorization must be an env secret this server accepts.' });
       return;
     }
@@ -105,13 +150,20 @@ export function createInsightEndpoint(options: InsightEndpointOptions): InsightE
     }
     const parsedBefore = (request as IncomingMessage & { body?: unknown }).body;
     if (parsedBefore !== undefined || request.readableEnded) {
-      acceptParsedBefore(parsedBefore, response);
+      this.acceptParsedBefore(parsedBefore, response);
       return;
     }
+    this.readBody(request, response);
+  }
+
+  /** Reads the body up to `maxBodyBytes` (413 beyond), then accepts it. */
+  private readBody(request: IncomingMessage, response: ServerResponse): void {
+    const limit = this.maxBodyBytes;
+    const tooLargeError = { error: `The body is larger than ${limit} bytes; send smaller batches.` };
     const declared = Number(request.headers['content-length']);
-    if (Number.isFinite(declared) && declared > maxBodyBytes) {
+    if (Number.isFinite(declared) && declared > limit) {
       discard(request);
-      reply(response, 413, { error: `The body is larger than ${maxBodyBytes} bytes; send smaller batches.` });
+      reply(response, 413, tooLargeError);
       return;
     }
     const chunks: Buffer[] = [];
@@ -120,12 +172,10 @@ export function createInsightEndpoint(options: InsightEndpointOptions): InsightE
     request.on('data', (chunk: Buffer) => {
       if (tooLarge) return;
       size += chunk.length;
-      if (size > maxBodyBytes) {
+      if (size > limit) {
         tooLarge = true;
         chunks.length = 0;
-        reply(response, 413, {
-          error: `The body is larger than ${maxBodyBytes} bytes; send smaller batches.`,
-        });
+        reply(response, 413, tooLargeError);
         return;
       }
       chunks.push(chunk);
@@ -133,14 +183,14 @@ export function createInsightEndpoint(options: InsightEndpointOptions): InsightE
     request.on('error', () => {}); // the client went away: nothing to answer
     request.on('end', () => {
       if (tooLarge) return;
-      accept(Buffer.concat(chunks, size).toString('utf8'), response);
+      this.accept(Buffer.concat(chunks, size).toString('utf8'), response);
     });
-  };
+  }
 
   /** Behind a body parser (Express, Nest): the stream was read already. */
-  const acceptParsedBefore = (body: unknown, response: ServerResponse): void => {
+  private acceptParsedBefore(body: unknown, response: ServerResponse): void {
     if (typeof body === 'string' || Buffer.isBuffer(body)) {
-      accept(body.toString(), response);
+      this.accept(body.toString(), response);
     } else if (
       body === undefined ||
       (typeof body === 'object' && body !== null && Object.keys(body).length === 0 && !Array.isArray(body))
@@ -151,11 +201,11 @@ export function createInsightEndpoint(options: InsightEndpointOptions): InsightE
           'The request body was read before the insight endpoint and not kept; send Content-Type: application/json.',
       });
     } else {
-      acceptJson(body, response);
+      this.acceptJson(body, response);
     }
-  };
+  }
 
-  const accept = (text: string, response: ServerResponse): void => {
+  private accept(text: string, response: ServerResponse): void {
     let body: unknown;
     try {
       body = JSON.parse(text);
@@ -163,50 +213,51 @@ export function createInsightEndpoint(options: InsightEndpointOptions): InsightE
       reply(response, 400, { error: `The body is not valid JSON: ${(error as Error).message}` });
       return;
     }
-    acceptJson(body, response);
-  };
+    this.acceptJson(body, response);
+  }
 
-  const acceptJson = (body: unknown, response: ServerResponse): void => {
+  private acceptJson(body: unknown, response: ServerResponse): void {
     let parsed;
     try {
       parsed = parseInsightPayload(body);
     } catch (error) {
       if (!(error instanceof InsightPayloadError)) throw error;
-      logger.debug?.(`Insight endpoint: ${error.message}`);
+      this.logger.debug?.(`Insight endpoint: ${error.message}`);
       reply(response, 400, { error: error.message });
       return;
     }
     try {
-      if (parsed.events.length > 0) collector.receive(parsed.events);
+      if (parsed.events.length > 0) this.collector.receive(parsed.events);
     } catch (error) {
-      logger.error('Insight endpoint: the collector failed on a batch.', error);
+      this.logger.error('Insight endpoint: the collector failed on a batch.', error);
       reply(response, 500, { error: 'The batch could not be stored.' });
       return;
     }
     reply(response, 200, { accepted: parsed.events.length, dropped: parsed.dropped });
-  };
+  }
 
-  const experiments = (
+  private experiments(
     request: IncomingMessage,
     response: ServerResponse,
     path: string,
-    query: URLSearchParams,
-  ): void => {
+    query: ReadonlyMap<string, string>,
+  ): void {
     discard(request);
     if (request.method !== 'GET') {
       reply(response, 405, { error: 'Use GET.' }, { allow: 'GET' });
       return;
     }
-    if (!authorized(request)) {
+    if (!this.authorized(request)) {
       reply(response, 401, { error: 'Authorization must be an env secret this server accepts.' });
       return;
     }
+    const { source, experimentsPath } = this;
     if (source === undefined || experimentsPath === undefined) return; // unreachable: handles() said no
     if (path === experimentsPath) {
       reply(response, 200, source.experiments());
       return;
     }
-    const flagKey = safeDecode(path.slice(experimentsPath.length + 1));
+    const flagKey = decodeComponent(path.slice(experimentsPath.length + 1));
     const eventName = query.get('event');
     if (!flagKey || flagKey.includes('/')) {
       reply(response, 404, { error: `Use ${experimentsPath}/<flagKey>?event=<eventName>.` });
@@ -218,41 +269,7 @@ export function createInsightEndpoint(options: InsightEndpointOptions): InsightE
     }
     const control = query.get('control');
     reply(response, 200, source.results(flagKey, { eventName, controlVariationId: control || undefined }));
-  };
-
-  const route = (url: string | undefined): { path: string; query: URLSearchParams } => {
-    const text = url ?? '/';
-    const at = text.indexOf('?');
-    const path = (at === -1 ? text : text.slice(0, at)).replace(/\/+$/, '') || '/';
-    return { path, query: new URLSearchParams(at === -1 ? '' : text.slice(at + 1)) };
-  };
-
-  const isExperimentsPath = (path: string): boolean =>
-    experimentsPath !== undefined && (path === experimentsPath || path.startsWith(experimentsPath + '/'));
-
-  const endpoint = (request: IncomingMessage, response: ServerResponse, next?: () => void): void => {
-    // Express rewrites `url` under a mount path; `originalUrl` is the full one.
-    const { path, query } = route(
-      (request as IncomingMessage & { originalUrl?: string }).originalUrl ?? request.url,
-    );
-    try {
-      if (path === INSIGHT_TRACK_PATH) track(request, response);
-      else if (isExperimentsPath(path)) experiments(request, response, path, query);
-      else if (next !== undefined) next();
-      else {
-        discard(request);
-        reply(response, 404, { error: 'Not found.' });
-      }
-    } catch (error) {
-      logger.error('Insight endpoint: unexpected failure.', error);
-      if (!response.headersSent) reply(response, 500, { error: 'Internal error.' });
-    }
-  };
-  endpoint.handles = (url: string | undefined): boolean => {
-    const { path } = route(url);
-    return path === INSIGHT_TRACK_PATH || isExperimentsPath(path);
-  };
-  return endpoint;
+  }
 }
 
 function isExperimentSource(receiver: InsightReceiver): receiver is ExperimentSource {
@@ -283,12 +300,4 @@ function reply(
 function discard(request: IncomingMessage): void {
   request.on('error', () => {});
   request.resume();
-}
-
-function safeDecode(text: string): string {
-  try {
-    return decodeURIComponent(text);
-  } catch {
-    return text;
-  }
 }

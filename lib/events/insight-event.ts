@@ -1,7 +1,7 @@
 import { isBlank, userKeyOf, userNameOf } from '../core/flags/flag-user.js';
 
 /**
- * The FeatBit insight wire format (reference §2): what the official SDKs POST to
+ * The FeatBit insight wire format (docs/featbit-protocol.md §2): what the official SDKs POST to
  * `<eventsUri>/api/public/insight/track`, as a JSON array of {@link InsightEvent}s.
  */
 

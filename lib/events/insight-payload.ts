@@ -31,7 +31,7 @@ export interface ParsedInsights {
 type Json = Record<string, unknown>;
 
 /**
- * Validates a parsed insight body (reference §2) and normalizes it into our own objects (unknown fields left
+ * Validates a parsed insight body (docs/featbit-protocol.md §2) and normalizes it into our own objects (unknown fields left
  * out, custom attribute values stringified, a missing `numericValue` = 1, a missing `sendToExperiment` = false).
  * As FeatBit's server does, an insight whose `user.keyId` is missing or blank is dropped, not an error; a body
  * that is not an array, or a field of the wrong type, is an {@link InsightPayloadError}.

@@ -11,6 +11,7 @@ import {
   type InsightEvent,
   type InsightUser,
 } from './insight-event.js';
+import { jitteredDelay } from '../sync/backoff.js';
 import { CoarseClock } from './coarse-clock.js';
 import { DedupeWindow } from './dedupe-window.js';
 import type { InsightSink } from './insight-sink.interface.js';
@@ -116,7 +117,7 @@ type Delivery = 'delivered' | 'rejected' | 'stopped' | 'gave-up';
 
 /**
  * Sends insight events to FeatBit's `POST <eventsUri>/api/public/insight/track` (or a Switchyard server's), in
- * the official SDKs' JSON (reference §2): one insight per evaluation or metric event, at most 50 per request.
+ * the official SDKs' JSON (docs/featbit-protocol.md §2): one insight per evaluation or metric event, at most 50 per request.
  *
  * Recording is on the evaluation hot path, so it only writes the user, the (shared, frozen) evaluation or event
  * name, the value and the time into arrays kept from flush to flush: no JSON, no promise, no I/O, never a throw. The shaping into JSON is
@@ -592,10 +593,9 @@ export class InsightPublisher implements InsightSink {
     this.reset();
   }
 
-  /** Exponential back-off with jitter in [½, 1] of the step, at least any `Retry-After`, at most the cap. */
+  /** The streaming back-off's formula (sync/backoff.ts), at least any `Retry-After`, at most the cap. */
   private backoff(attempt: number, retryAfterMs: number | undefined): number {
-    const step = Math.min(this.retryMaxDelayMs, this.retryBaseDelayMs * 2 ** (attempt - 1));
-    const jittered = step * (0.5 + Math.random() / 2);
+    const jittered = jitteredDelay(this.retryBaseDelayMs, this.retryMaxDelayMs, attempt - 1, Math.random);
     return Math.min(this.retryMaxDelayMs, Math.max(jittered, retryAfterMs ?? 0));
   }
 

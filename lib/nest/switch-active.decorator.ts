@@ -1,6 +1,6 @@
-import 'reflect-metadata';
 import { UseGuards, type ExecutionContext } from '@nestjs/common';
 import { SWITCH_ACTIVE_METADATA } from './feature-flag.constants.js';
+import { stackingDecorator } from './stacked-metadata.js';
 import { SwitchActiveClassGuard, SwitchActiveGuard } from './switch-active.guard.js';
 
 /** What `@SwitchActive()` does when the switch is not active. @publicApi */
@@ -43,18 +43,10 @@ export function SwitchActive(
   name: string,
   options: SwitchActiveOptions = {},
 ): ClassDecorator & MethodDecorator {
-  const requirement = switchRequirement(name, options);
-  return ((target: object, key?: string | symbol, descriptor?: PropertyDescriptor) => {
-    const holder: object = descriptor === undefined ? target : (descriptor.value as object);
-    const existing = Reflect.getOwnMetadata(SWITCH_ACTIVE_METADATA, holder) as
-      SwitchRequirement[] | undefined;
-    // Decorators apply bottom up: prepend, so that requirements are checked in the order they are written.
-    Reflect.defineMetadata(SWITCH_ACTIVE_METADATA, [requirement, ...(existing ?? [])], holder);
-    // One guard per level is enough: it checks every requirement of its level.
-    if (existing !== undefined) return;
-    if (descriptor === undefined) UseGuards(SwitchActiveClassGuard)(target as never);
-    else UseGuards(SwitchActiveGuard)(target, key as string | symbol, descriptor);
-  }) as ClassDecorator & MethodDecorator;
+  return stackingDecorator(SWITCH_ACTIVE_METADATA, switchRequirement(name, options), {
+    handler: UseGuards(SwitchActiveGuard),
+    class: UseGuards(SwitchActiveClassGuard),
+  });
 }
 
 function switchRequirement(name: string, options: SwitchActiveOptions): SwitchRequirement {

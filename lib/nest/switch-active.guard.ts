@@ -7,12 +7,13 @@ import {
 } from '@nestjs/common';
 import { HttpAdapterHost, Reflector } from '@nestjs/core';
 import { FeatureFlagClient } from '../client/feature-flag-client.js';
-import { SwitchNotFoundError } from '../core/errors.js';
-import { consoleLogger, type SwitchyardLogger } from '../core/logger.js';
+import { consoleLogger } from '../core/logger.js';
 import { FEATURE_FLAG_OPTIONS, SWITCH_ACTIVE_METADATA } from './feature-flag.constants.js';
 import type { FeatureFlagModuleOptions } from './feature-flag-options.interface.js';
 import { FlagInputs } from './flag-inputs.js';
 import type { SwitchRequirement } from './switch-active.decorator.js';
+import { LevelMetadata, type MetadataLevel } from './stacked-metadata.js';
+import { SwitchChecker } from './switch-checker.js';
 import { SwitchRedirectException } from './switch-redirect.exception.js';
 
 type ErrorClass = new (message: string) => Error;
@@ -28,26 +29,23 @@ const isErrorClass = (fn: unknown): fn is ErrorClass =>
 @Injectable()
 export class SwitchActiveGuard implements CanActivate {
   /** Which metadata this guard reads: the handler's (here) or the controller class's (`SwitchActiveClassGuard`). */
-  protected readonly level: 'handler' | 'class' = 'handler';
-  private readonly logger: SwitchyardLogger;
-  private readonly namespacedClients = new Map<string, FeatureFlagClient>();
-  private readonly reportedMissing = new Set<string>();
-  private readonly requirements = new WeakMap<object, readonly SwitchRequirement[] | null>();
+  protected readonly level: MetadataLevel = 'handler';
+  private readonly checker: SwitchChecker;
+  private readonly requirements: LevelMetadata<SwitchRequirement>;
 
   constructor(
-    private readonly client: FeatureFlagClient,
+    client: FeatureFlagClient,
     private readonly flagInputs: FlagInputs,
-    private readonly reflector: Reflector,
+    reflector: Reflector,
     private readonly adapterHost: HttpAdapterHost,
     @Inject(FEATURE_FLAG_OPTIONS) options: FeatureFlagModuleOptions,
   ) {
-    this.logger = options.logger ?? consoleLogger;
+    this.checker = new SwitchChecker(client, options.logger ?? consoleLogger, '@SwitchActive');
+    this.requirements = new LevelMetadata(reflector, SWITCH_ACTIVE_METADATA);
   }
 
   canActivate(context: ExecutionContext): boolean {
-    const requirements = this.requirementsOf(
-      this.level === 'handler' ? context.getHandler() : context.getClass(),
-    );
+    const requirements = this.requirements.of(context, this.level);
     if (requirements === null) return true;
     // Over HTTP the module's middleware already entered the request's scope; elsewhere the inputs come from the
     // factory, for this context.
@@ -55,20 +53,6 @@ export class SwitchActiveGuard implements CanActivate {
       ? this.firstInactive(requirements)
       : this.flagInputs.runIn(context, () => this.firstInactive(requirements));
     return inactive === undefined ? true : this.deny(inactive, context);
-  }
-
-  /** The requirements of a handler or class, read once with the Reflector (metadata never changes after start). */
-  private requirementsOf(target: object): readonly SwitchRequirement[] | null {
-    let requirements = this.requirements.get(target);
-    if (requirements === undefined) {
-      requirements =
-        this.reflector.get<readonly SwitchRequirement[] | undefined>(
-          SWITCH_ACTIVE_METADATA,
-          target as never,
-        ) ?? null;
-      this.requirements.set(target, requirements);
-    }
-    return requirements;
   }
 
   private firstInactive(requirements: readonly SwitchRequirement[]): SwitchRequirement | undefined {
@@ -79,27 +63,7 @@ export class SwitchActiveGuard implements CanActivate {
   }
 
   private isActive(requirement: SwitchRequirement): boolean {
-    const client = requirement.namespace === undefined ? this.client : this.namespaced(requirement.namespace);
-    try {
-      return client.active(requirement.name);
-    } catch (error) {
-      if (!(error instanceof SwitchNotFoundError)) throw error;
-      // Fail closed: a switch nobody registered guards nothing. Said once, loudly, per name.
-      if (!this.reportedMissing.has(error.message)) {
-        this.reportedMissing.add(error.message);
-        this.logger.error(`@SwitchActive('${requirement.name}') answers as inactive: ${error.message}`);
-      }
-      return false;
-    }
-  }
-
-  private namespaced(namespace: string): FeatureFlagClient {
-    let client = this.namespacedClients.get(namespace);
-    if (client === undefined) {
-      client = this.client.namespaced(namespace);
-      this.namespacedClients.set(namespace, client);
-    }
-    return client;
+    return this.checker.active(requirement.name, requirement.namespace);
   }
 
   private deny(requirement: SwitchRequirement, context: ExecutionContext): false {

@@ -1,6 +1,6 @@
-import 'reflect-metadata';
 import { UseInterceptors } from '@nestjs/common';
 import { TRACK_METRIC_METADATA } from './feature-flag.constants.js';
+import { stackingDecorator } from './stacked-metadata.js';
 import { TrackMetricClassInterceptor, TrackMetricInterceptor } from './track-metric.interceptor.js';
 
 /**
@@ -50,12 +50,8 @@ export function TrackMetric<TResult = unknown>(
     );
   }
   const declaration: MetricDeclaration = Object.freeze({ event, value });
-  return ((target: object, key?: string | symbol, descriptor?: PropertyDescriptor) => {
-    const holder: object = descriptor === undefined ? target : (descriptor.value as object);
-    const existing = Reflect.getOwnMetadata(TRACK_METRIC_METADATA, holder) as MetricDeclaration[] | undefined;
-    Reflect.defineMetadata(TRACK_METRIC_METADATA, [declaration, ...(existing ?? [])], holder);
-    if (existing !== undefined) return;
-    if (descriptor === undefined) UseInterceptors(TrackMetricClassInterceptor)(target as never);
-    else UseInterceptors(TrackMetricInterceptor)(target, key as string | symbol, descriptor);
-  }) as ClassDecorator & MethodDecorator;
+  return stackingDecorator(TRACK_METRIC_METADATA, declaration, {
+    handler: UseInterceptors(TrackMetricInterceptor),
+    class: UseInterceptors(TrackMetricClassInterceptor),
+  });
 }

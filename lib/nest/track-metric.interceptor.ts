@@ -12,6 +12,7 @@ import { consoleLogger, type SwitchyardLogger } from '../core/logger.js';
 import { FEATURE_FLAG_OPTIONS, TRACK_METRIC_METADATA } from './feature-flag.constants.js';
 import type { FeatureFlagModuleOptions } from './feature-flag-options.interface.js';
 import { FlagInputs, firstUser } from './flag-inputs.js';
+import { LevelMetadata, type MetadataLevel } from './stacked-metadata.js';
 import type { MetricDeclaration } from './track-metric.decorator.js';
 
 /**
@@ -21,25 +22,23 @@ import type { MetricDeclaration } from './track-metric.decorator.js';
  */
 @Injectable()
 export class TrackMetricInterceptor implements NestInterceptor {
-  protected readonly level: 'handler' | 'class' = 'handler';
+  protected readonly level: MetadataLevel = 'handler';
   private readonly logger: SwitchyardLogger;
+  private readonly declarations: LevelMetadata<MetricDeclaration>;
 
   constructor(
     private readonly client: FeatureFlagClient,
     private readonly flagInputs: FlagInputs,
-    private readonly reflector: Reflector,
+    reflector: Reflector,
     @Inject(FEATURE_FLAG_OPTIONS) options: FeatureFlagModuleOptions,
   ) {
     this.logger = options.logger ?? consoleLogger;
+    this.declarations = new LevelMetadata(reflector, TRACK_METRIC_METADATA);
   }
 
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
-    const target = this.level === 'handler' ? context.getHandler() : context.getClass();
-    const metrics = this.reflector.get<readonly MetricDeclaration[] | undefined>(
-      TRACK_METRIC_METADATA,
-      target,
-    );
-    if (metrics === undefined) return next.handle();
+    const metrics = this.declarations.of(context, this.level);
+    if (metrics === null) return next.handle();
     let result: unknown;
     return next.handle().pipe(
       tap({

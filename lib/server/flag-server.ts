@@ -1,4 +1,3 @@
-import { timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { FlagStorage } from '../core/store/flag-storage.interface.js';
 import { StorePersistence } from '../core/store/store-persistence.js';
@@ -11,6 +10,9 @@ import { WebSocket, WebSocketServer, type RawData } from 'ws';
 import { consoleLogger, type SwitchyardLogger } from '../core/logger.js';
 import { Signal } from '../core/signal.js';
 import { FlagStore, type StoreChanges, type StoreSnapshot } from '../core/store/flag-store.js';
+import { parseRequestTarget } from '../core/request-url.js';
+import { closeSocket } from '../sync/close-socket.js';
+import { envSecretMatcher } from '../sync/env-secrets.js';
 import { parseConnectionToken, padSecret } from '../sync/featbit-token.js';
 import {
   CLOSE_CODE_INVALID_REQUEST,
@@ -75,8 +77,6 @@ const DEFAULT_TOKEN_EXPIRY_MS = 30_000;
 const DEFAULT_PING_TIMEOUT_MS = 60_000;
 const DEFAULT_MAX_MESSAGE_BYTES = 64 * 1024;
 const DEFAULT_MAX_BUFFERED_BYTES = 64 * 1024 * 1024;
-/** How long `close()` waits for each SDK's close frame before dropping its socket. */
-const CLOSE_HANDSHAKE_MS = 1_000;
 const ACCEPTED_VERSIONS: ReadonlySet<string> = new Set(['', '1', '2']);
 /** Frames are sent as text, never compressed: the same buffer goes to every socket. */
 const TEXT_FRAME = { binary: false, compress: false } as const;
@@ -94,7 +94,7 @@ interface Attachment {
 }
 
 /**
- * Serves a store over FeatBit's streaming protocol (reference §1), so other Switchyard clients, FeatBit's own
+ * Serves a store over FeatBit's streaming protocol (docs/featbit-protocol.md §1), so other Switchyard clients, FeatBit's own
  * SDKs and relay setups can sync from this process. Validates tokens like the FeatBit evaluation server (accept,
  * then close 4003 when invalid), answers `data-sync` with a `full` (timestamp 0) or a `patch` of newer items,
  * pushes every store change to every synced connection (serialized once, the same buffer for all), and answers
@@ -125,7 +125,7 @@ export class FlagServer {
   readonly writer: StoreWriter;
   private readonly persistence: StorePersistence | undefined;
   private readonly logger: SwitchyardLogger;
-  private readonly secrets: readonly Buffer[];
+  private readonly knowsSecret: (secret: string) => boolean;
   private readonly tokenExpiryMs: number;
   private readonly pingTimeoutMs: number;
   private readonly maxBufferedBytes: number;
@@ -164,8 +164,8 @@ export class FlagServer {
         collector: this.insights,
         logger: this.logger,
       });
-    this.secrets = options.envSecrets.map((secret) =>
-      Buffer.from(padSecret(secret.replace(/=+$/, '')), 'utf8'),
+    this.knowsSecret = envSecretMatcher(
+      options.envSecrets.map((secret) => padSecret(secret.replace(/=+$/, ''))),
     );
     this.tokenExpiryMs = options.tokenExpiryMs ?? DEFAULT_TOKEN_EXPIRY_MS;
     this.pingTimeoutMs = options.pingTimeoutMs ?? DEFAULT_PING_TIMEOUT_MS;
@@ -203,7 +203,7 @@ export class FlagServer {
     if (this.closing !== undefined) throw new Error('FlagServer is closed.');
     const server = createServer((request, response) => {
       if (this.insightEndpoint?.handles(request.url)) return this.insightEndpoint(request, response);
-      const upgradeExpected = matchesPath(pathOf(request.url), '/streaming');
+      const upgradeExpected = matchesPath(parseRequestTarget(request.url).path, '/streaming');
       response.writeHead(upgradeExpected ? 426 : 404, { 'content-type': 'text/plain', connection: 'close' });
       response.end(upgradeExpected ? 'WebSocket upgrade required.\n' : 'Not found.\n');
     });
@@ -235,7 +235,7 @@ export class FlagServer {
   attach(httpServer: Server, path = '/streaming'): void {
     if (this.closing !== undefined) throw new Error('FlagServer is closed.');
     const listener = (request: IncomingMessage, socket: Duplex, head: Buffer): void => {
-      if (!matchesPath(pathOf(request.url), path)) {
+      if (!matchesPath(parseRequestTarget(request.url).path, path)) {
         // Someone else may serve this path; if nobody listens but us, do not leave the socket hanging.
         if (httpServer.listenerCount('upgrade') === 1) refuseUpgrade(socket, 404, 'Not Found');
         return;
@@ -268,7 +268,9 @@ export class FlagServer {
     this.sweepTimer = undefined;
     for (const { server, listener } of this.attachments) server.off('upgrade', listener);
     this.attachments.length = 0;
-    await Promise.all([...this.wss.clients].map((socket) => closeSocket(socket)));
+    await Promise.all(
+      [...this.wss.clients].map((socket) => closeSocket(socket, 1001, 'server shutting down')),
+    );
     await new Promise<void>((resolve) => this.wss.close(() => resolve()));
     const server = this.ownServer;
     if (server !== undefined) {
@@ -302,9 +304,9 @@ export class FlagServer {
     });
   }
 
-  /** Why the request is invalid (reference §1.3), or undefined when it is fine. */
+  /** Why the request is invalid (docs/featbit-protocol.md §1.3), or undefined when it is fine. */
   private validate(url: string | undefined): string | undefined {
-    const query = queryOf(url);
+    const { query } = parseRequestTarget(url);
     const type = query.get('type');
     if (type !== 'server') return `type must be 'server' (got ${type === undefined ? 'none' : `'${type}'`})`;
     const version = query.get('version');
@@ -319,15 +321,6 @@ export class FlagServer {
     }
     if (!this.knowsSecret(content.secret)) return 'unknown env secret';
     return undefined;
-  }
-
-  private knowsSecret(secret: string): boolean {
-    const candidate = Buffer.from(secret, 'utf8');
-    let known = false;
-    for (const expected of this.secrets) {
-      if (expected.length === candidate.length && timingSafeEqual(expected, candidate)) known = true;
-    }
-    return known;
   }
 
   private accept(socket: WebSocket): void {
@@ -442,36 +435,6 @@ export class FlagServer {
   }
 }
 
-function pathOf(url: string | undefined): string {
-  const text = url ?? '/';
-  const query = text.indexOf('?');
-  return query === -1 ? text : text.slice(0, query);
-}
-
-/** Query parameters, percent-decoded but with `+` kept (a token never holds spaces). */
-function queryOf(url: string | undefined): Map<string, string> {
-  const params = new Map<string, string>();
-  const text = url ?? '';
-  const start = text.indexOf('?');
-  if (start === -1) return params;
-  for (const pair of text.slice(start + 1).split('&')) {
-    if (pair === '') continue;
-    const eq = pair.indexOf('=');
-    const name = safeDecode(eq === -1 ? pair : pair.slice(0, eq));
-    const value = eq === -1 ? '' : safeDecode(pair.slice(eq + 1));
-    if (!params.has(name)) params.set(name, value);
-  }
-  return params;
-}
-
-function safeDecode(text: string): string {
-  try {
-    return decodeURIComponent(text);
-  } catch {
-    return text;
-  }
-}
-
 /** FeatBit serves any path that starts with the segment `/streaming`. */
 function matchesPath(pathname: string, path: string): boolean {
   const base = path.replace(/\/+$/, '');
@@ -483,17 +446,4 @@ function refuseUpgrade(socket: Duplex, status: number, text: string): void {
   socket.on('error', () => {});
   socket.once('finish', () => socket.destroy());
   socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
-}
-
-/** Closes an accepted socket with 1001 and resolves once it is gone (dropped if the SDK does not answer). */
-function closeSocket(socket: WebSocket): Promise<void> {
-  if (socket.readyState === WebSocket.CLOSED) return Promise.resolve();
-  return new Promise<void>((resolve) => {
-    const dropTimer = setTimeout(() => socket.terminate(), CLOSE_HANDSHAKE_MS);
-    socket.once('close', () => {
-      clearTimeout(dropTimer);
-      resolve();
-    });
-    if (socket.readyState === WebSocket.OPEN) socket.close(1001, 'server shutting down');
-  });
 }

@@ -4,20 +4,20 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { Subject, takeUntil, type Observable } from 'rxjs';
 import { StorageConflictError, StorageError } from '../core/errors.js';
 import { consoleLogger, type SwitchyardLogger } from '../core/logger.js';
+// The store's contract and audit entries, as every storage implements them.
 import {
   auditEntryProblem,
   auditLimit,
   auditMatches,
+  WRITTEN_BY,
   type AuditEntry,
   type AuditQuery,
-} from '../core/store/audit-entry.js';
-import type {
-  FlagStorage,
-  RecordKind,
-  StorageBatch,
-  StoredRecord,
-} from '../core/store/flag-storage.interface.js';
-import { WRITTEN_BY } from '../core/store/memory.storage.js';
+  type FlagStorage,
+  type RecordKind,
+  type StorageBatch,
+  type StoredRecord,
+} from '../core/store/index.js';
+import { storedRecordProblem } from '../core/store/stored-record.js';
 
 /** Options of {@link FileStorage}. @publicApi */
 export interface FileStorageOptions {
@@ -38,7 +38,6 @@ export const DEFAULT_AUDIT_MAX_BYTES = 8 * 1024 * 1024;
 
 /** The version of the file layout `{ format: 1, records: [...] }`. */
 const FILE_FORMAT = 1;
-const RECORD_KINDS: ReadonlySet<string> = new Set<RecordKind>(['flag', 'segment', 'switch']);
 
 /** The file's content, parsed: readable records by `kind:key`, and entries kept verbatim because unreadable. */
 interface FileContent {
@@ -469,7 +468,7 @@ export class FileStorage implements FlagStorage {
     const records = new Map<string, StoredRecord>();
     const unreadable: unknown[] = [];
     document.records.forEach((entry: unknown, index: number) => {
-      const problem = recordProblem(entry);
+      const problem = storedRecordProblem(entry);
       if (problem !== undefined) {
         unreadable.push(entry);
         if (report) {
@@ -598,7 +597,7 @@ function installExitHook(): void {
 
 /** Validates a write and returns the plain JSON copy that goes to the file. */
 function copyForFile(write: StoredRecord): StoredRecord {
-  const problem = recordProblem(write);
+  const problem = storedRecordProblem(write);
   if (problem !== undefined) {
     throw new StorageError(`Cannot store record '${String(write.key)}': ${problem}. Nothing was written.`);
   }
@@ -614,20 +613,6 @@ function copyForFile(write: StoredRecord): StoredRecord {
     throw new StorageError(`Cannot store record '${write.key}': its data is not JSON. Nothing was written.`);
   }
   return { kind: write.kind, key: write.key, version: write.version, data: JSON.parse(json) as unknown };
-}
-
-/** Why an entry is not a readable record, or undefined when it is one. */
-function recordProblem(entry: unknown): string | undefined {
-  if (!isPlainObject(entry)) return 'it is not an object';
-  if (typeof entry.kind !== 'string' || !RECORD_KINDS.has(entry.kind)) {
-    return `unknown kind ${JSON.stringify(entry.kind)} (expected flag, segment or switch)`;
-  }
-  if (typeof entry.key !== 'string' || entry.key === '') return 'its key is missing or blank';
-  if (typeof entry.version !== 'number' || !Number.isFinite(entry.version)) {
-    return 'its version is not a finite number';
-  }
-  if (!('data' in entry) || entry.data === undefined) return 'it has no data';
-  return undefined;
 }
 
 function serialize(content: FileContent): string {

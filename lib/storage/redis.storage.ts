@@ -11,12 +11,8 @@ import {
   type AuditEntry,
   type AuditQuery,
 } from '../core/store/audit-entry.js';
-import type {
-  FlagStorage,
-  RecordKind,
-  StorageBatch,
-  StoredRecord,
-} from '../core/store/flag-storage.interface.js';
+import type { FlagStorage, StorageBatch, StoredRecord } from '../core/store/flag-storage.interface.js';
+import { isRecordKind, storedRecordProblem } from '../core/store/stored-record.js';
 
 /**
  * Where a {@link RedisStorage} finds a Redis Cluster, when it opens the connection itself.
@@ -105,8 +101,6 @@ export interface RedisStorageKeys {
   /** Pub/sub channel of the announcements. */
   readonly changes: string;
 }
-
-const RECORD_KINDS: ReadonlySet<string> = new Set<RecordKind>(['flag', 'segment', 'switch']);
 const DEFAULT_URL = 'redis://127.0.0.1:6379';
 
 /**
@@ -977,7 +971,7 @@ function decodeStoredRecord(
   const separator = field.indexOf(':');
   const kind = field.slice(0, separator);
   const key = field.slice(separator + 1);
-  if (separator < 0 || !RECORD_KINDS.has(kind)) {
+  if (separator < 0 || !isRecordKind(kind)) {
     return 'the field is not <kind>:<key> with kind flag, segment or switch';
   }
   if (key === '') return 'the key is blank';
@@ -995,9 +989,8 @@ function decodeStoredRecord(
     return 'the value is not an object {"version":…,"data":…}';
   }
   const { version, data } = parsed as { version?: unknown; data?: unknown };
-  if (typeof version !== 'number' || !Number.isFinite(version)) return 'its version is not a finite number';
-  if (data === undefined) return 'it has no data';
-  return { kind: kind as RecordKind, key, version, data };
+  const record = { kind, key, version, data };
+  return storedRecordProblem(record) ?? (record as StoredRecord);
 }
 
 /**
@@ -1094,16 +1087,9 @@ const connectionName = (role: 'storage' | 'changes', prefix: string): string =>
 function encodeWrite(
   write: StoredRecord & { readonly expectedVersion?: number | null },
 ): [string, string, string] {
-  if (typeof write.kind !== 'string' || !RECORD_KINDS.has(write.kind)) {
-    throw new StorageError(
-      `Cannot store record '${String(write.key)}': unknown kind ${JSON.stringify(write.kind)}.`,
-    );
-  }
-  if (typeof write.key !== 'string' || write.key === '') {
-    throw new StorageError(`Cannot store a ${write.kind} record with a blank key. Nothing was written.`);
-  }
-  if (typeof write.version !== 'number' || !Number.isFinite(write.version)) {
-    throw new StorageError(`Cannot store record '${write.key}': its version is not a finite number.`);
+  const problem = storedRecordProblem(write);
+  if (problem !== undefined) {
+    throw new StorageError(`Cannot store record '${String(write.key)}': ${problem}. Nothing was written.`);
   }
   const expected = write.expectedVersion;
   if (expected !== undefined && expected !== null && !Number.isFinite(expected)) {

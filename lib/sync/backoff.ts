@@ -1,7 +1,7 @@
 /**
- * Reconnection delays: exponential with jitter, as the FeatBit Python and Go SDKs (reference §1.6).
- * Attempt n waits a uniform random time in `[b/2, b)` with `b = min(first × 2^n, max)`; the count starts again
- * once a connection has stayed up for `healthyResetMs`.
+ * Reconnection delays: exponential with jitter, as the FeatBit Python and Go SDKs (docs/featbit-protocol.md §1.6).
+ * Attempt n waits a uniform random whole number of ms in `[⌊b/2⌋, b)` with `b = min(first × 2^n, max)`; the count
+ * starts again once a connection has stayed up for `healthyResetMs`.
  */
 
 /** Settings of the reconnection back-off. @publicApi */
@@ -48,11 +48,10 @@ export class ReconnectBackoff {
   nextDelay(now: number): number {
     if (this.connectedAt !== undefined && now - this.connectedAt >= this.healthyResetMs) this.attempt = 0;
     this.connectedAt = undefined;
-    const ceiling = Math.min(this.firstDelayMs * 2 ** this.attempt, this.maxDelayMs);
+    const attempt = this.attempt;
     // Stop counting at the cap, so 2^n never grows without bound during a long outage.
-    if (ceiling < this.maxDelayMs) this.attempt++;
-    const jitter = Math.min(Math.max(this.random(), 0), 1);
-    return Math.round(ceiling / 2 + (jitter * ceiling) / 2);
+    if (this.firstDelayMs * 2 ** attempt < this.maxDelayMs) this.attempt++;
+    return jitteredDelay(this.firstDelayMs, this.maxDelayMs, attempt, this.random);
   }
 
   /** Starts counting again from the first delay. */
@@ -60,6 +59,25 @@ export class ReconnectBackoff {
     this.attempt = 0;
     this.connectedAt = undefined;
   }
+}
+
+/**
+ * The delay of retry number `attempt` (0 for the first): a whole number of ms, uniform in `[⌊b/2⌋, b)` with
+ * `b = min(firstDelayMs × 2^attempt, maxDelayMs)` — "equal jitter": never less than half the step (so retries
+ * do spread out), never in step with other clients (so a restarted server is not hit all at once). The one
+ * formula of the package: streaming reconnects and insight delivery retries both use it.
+ * @internal
+ */
+export function jitteredDelay(
+  firstDelayMs: number,
+  maxDelayMs: number,
+  attempt: number,
+  random: () => number,
+): number {
+  const ceiling = Math.min(firstDelayMs * 2 ** attempt, maxDelayMs);
+  // Clamped into [0, 1): a source that returns 1 (or more) must not reach the ceiling.
+  const jitter = Math.min(Math.max(random(), 0), 1 - Number.EPSILON);
+  return Math.floor(ceiling / 2 + (jitter * ceiling) / 2);
 }
 
 function positive(value: number | undefined, fallback: number, name: string): number {

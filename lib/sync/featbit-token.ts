@@ -1,5 +1,5 @@
 /**
- * FeatBit's streaming connection token (reference §1.2): the env secret with an encoded timestamp spliced in at
+ * FeatBit's streaming connection token (docs/featbit-protocol.md §1.2): the env secret with an encoded timestamp spliced in at
  * a random position. Every SDK builds a fresh one for each connection attempt; the server decodes it, checks
  * the timestamp against its clock (±30 s by default) and the secret against its environments.
  */
@@ -45,7 +45,7 @@ function decodeNumber(text: string): number | undefined {
 }
 
 /**
- * Builds a connection token for `envSecret` (reference §1.2): trailing `=` removed, the timestamp encoded with as
+ * Builds a connection token for `envSecret` (docs/featbit-protocol.md §1.2): trailing `=` removed, the timestamp encoded with as
  * many letters as it has digits, spliced in at `max(floor(random() × length), 2)`.
  * @param timestamp Unix milliseconds (now by default).
  * @param random Picks the splice position (`Math.random` by default).

@@ -1,6 +1,7 @@
 import { WebSocket, type RawData } from 'ws';
 import { StreamingAuthError } from '../core/errors.js';
 import { DEFAULT_FIRST_RETRY_DELAY_MS, ReconnectBackoff } from './backoff.js';
+import { closeSocket } from './close-socket.js';
 import type { DataSource, DataSourceContext } from './data-source.interface.js';
 import { buildConnectionToken } from './featbit-token.js';
 import { StreamingConnectionError } from './streaming-errors.js';
@@ -14,7 +15,7 @@ import {
   type ServerMessage,
 } from './sync-messages.js';
 
-/** Settings of the streaming data source. Defaults follow reference §1.5–1.6 and DESIGN §3. @publicApi */
+/** Settings of the streaming data source. Defaults: docs/featbit-protocol.md §1.5–1.7. @publicApi */
 export interface StreamingOptions {
   /** Base URI of the FeatBit or Switchyard server (`ws://host:5100`, `https://host`); `/streaming` is appended. */
   streamingUri: string;
@@ -44,8 +45,6 @@ export interface StreamingOptions {
 export const DEFAULT_PING_INTERVAL_MS = 15_000;
 export const DEFAULT_HANDSHAKE_TIMEOUT_MS = 5_000;
 export const DEFAULT_MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
-/** How long `close()` waits for the server's close frame before dropping the socket. */
-const CLOSE_HANDSHAKE_MS = 1_000;
 
 type Lifecycle = 'idle' | 'running' | 'stopped';
 
@@ -112,7 +111,7 @@ class StreamingDataSource implements DataSource {
     this.stopPinging();
     const socket = this.socket;
     this.socket = undefined;
-    if (socket !== undefined) await closeSocket(socket);
+    if (socket !== undefined) await closeSocket(socket, 1000, 'client closed');
     if (wasRunning) this.context.report({ state: 'off' });
   }
 
@@ -235,20 +234,6 @@ class StreamingDataSource implements DataSource {
     clearInterval(this.pingTimer);
     this.pingTimer = undefined;
   }
-}
-
-/** Closes a socket (handshake if open, abort if still connecting) and resolves once it is fully closed. */
-function closeSocket(socket: WebSocket): Promise<void> {
-  if (socket.readyState === WebSocket.CLOSED) return Promise.resolve();
-  return new Promise<void>((resolve) => {
-    const dropTimer = setTimeout(() => socket.terminate(), CLOSE_HANDSHAKE_MS);
-    socket.once('close', () => {
-      clearTimeout(dropTimer);
-      resolve();
-    });
-    if (socket.readyState === WebSocket.CONNECTING) socket.terminate();
-    else if (socket.readyState === WebSocket.OPEN) socket.close(1000, 'client closed');
-  });
 }
 
 /**

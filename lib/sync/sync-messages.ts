@@ -3,7 +3,7 @@ import type { DataSyncPayload, StoreSnapshot } from '../core/store/flag-store.js
 import { SyncMessageError } from './streaming-errors.js';
 
 /**
- * Frames of the FeatBit streaming protocol (reference §1.4): text frames holding `{"messageType", "data"}`.
+ * Frames of the FeatBit streaming protocol (docs/featbit-protocol.md §1.4): text frames holding `{"messageType", "data"}`.
  * Everything that arrives is checked here, at the edge; what is not a valid message throws `SyncMessageError`
  * and the caller logs and ignores it. Item contents (flags, segments, switches) are validated by the store.
  */

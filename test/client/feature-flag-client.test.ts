@@ -15,6 +15,7 @@ import {
   type DataSourceContext,
 } from '../../lib/index.js';
 import { booleanFlag, bootstrapEnvelope, planFlag } from './fixtures.js';
+import { RecordingLogger } from '../support/recording-logger.js';
 
 const ann = { key: 'ann', name: 'Ann', plan: 'pro' };
 const bob = { keyId: 'bob', name: 'Bob', customizedProperties: [{ name: 'plan', value: 'free' }] };
@@ -280,6 +281,25 @@ describe('FeatureFlagClient: change streams', () => {
     sw.label = 'renamed';
     await sw.save();
     assert.deepEqual(values, [true]);
+  });
+
+  test('valueChanges$ for a switch that cannot be judged: false, and the error logged once', async () => {
+    const logger = new RecordingLogger();
+    const client = new FeatureFlagClient({ offline: true, logger });
+    // Its parent is missing: with concent (the default) the child cannot be judged (SwitchNotFoundError).
+    await client.register(new Switch('shop:cart', { state: SwitchState.Global }));
+    const values: boolean[] = [];
+    const warnings = (): string[] =>
+      logger.messages('warn').filter((m) => m.includes("valueChanges$('shop:cart')"));
+    const sub = client.valueChanges$<boolean>('shop:cart', ann).subscribe((v) => values.push(v));
+    await client.register(new Switch('other'));
+    await client.register(new Switch('more'));
+    assert.deepEqual(values, [], 'false from the start: nothing changed');
+    assert.equal(warnings().length, 1, 'said once, not at each change');
+    await client.register(new Switch('shop', { state: SwitchState.Global }));
+    assert.deepEqual(values, [true], 'judged again once the parent exists');
+    assert.equal(warnings().length, 1);
+    sub.unsubscribe();
   });
 });
 

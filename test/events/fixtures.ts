@@ -1,6 +1,6 @@
 /**
  * Hand-written FeatBit flags for the insight tests. What each serves, and whether it goes to the experiment, is
- * read off the document (reference §3.1, §4.5–4.6).
+ * read off the document (docs/featbit-protocol.md §3.1, §4.5–4.6).
  */
 
 /** A 44-character FeatBit-style server secret. */
@@ -105,11 +105,4 @@ export async function isPending(promise: Promise<unknown>): Promise<boolean> {
   return winner === sentinel;
 }
 
-/** Polls `condition` every 10 ms; fails after `timeoutMs`. */
-export async function waitUntil(condition: () => boolean, what: string, timeoutMs = 3_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
+export { waitUntil } from '../support/wait-until.js';

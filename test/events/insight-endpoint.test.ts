@@ -1,5 +1,5 @@
 /**
- * The insight endpoint (`POST /api/public/insight/track`, reference §2) on a real HTTP server on 127.0.0.1:
+ * The insight endpoint (`POST /api/public/insight/track`, docs/featbit-protocol.md §2) on a real HTTP server on 127.0.0.1:
  * authorization, size limit, validation with clear messages, FeatBit's dropping of keyless insights, the results
  * routes; and our own publisher delivering into it end to end.
  */
@@ -58,7 +58,7 @@ const post = (port: number, body: string, authorization: string | null = SECRET)
     ...(authorization === null ? {} : { authorization }),
   });
 
-// The example body of reference §2 (ids and values filled in), plus two keyless insights FeatBit drops.
+// The example body of docs/featbit-protocol.md §2 (ids and values filled in), plus two keyless insights FeatBit drops.
 const T = 1_700_000_000_000;
 const referenceBody = [
   {

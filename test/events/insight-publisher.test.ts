@@ -1,6 +1,6 @@
 /**
  * InsightPublisher against a real recording HTTP server on 127.0.0.1: the FeatBit wire shape and headers
- * (reference §2), batching and order, retry with back-off on 5xx and network errors, the permanent stop on
+ * (docs/featbit-protocol.md §2), batching and order, retry with back-off on 5xx and network errors, the permanent stop on
  * 401/403, the bounded queue, flush on close, and that recording never waits for delivery.
  */
 import assert from 'node:assert/strict';
@@ -88,7 +88,7 @@ describe('InsightPublisher: wire format, batching, order', () => {
       assert.equal(request.headers['content-type'], 'application/json');
       assert.equal(request.headers['user-agent'], 'nest-switchyard');
     }
-    // Expected payloads written from reference §2: one insight per event, user in FeatBit's wire form.
+    // Expected payloads written from docs/featbit-protocol.md §2: one insight per event, user in FeatBit's wire form.
     const expected: unknown[] = [];
     for (let i = 0; i < 60; i++) {
       const user = {

@@ -13,6 +13,10 @@ import {
   SwitchActive,
 } from '../../lib/nest/index.js';
 import { UserArguments, createApp, platforms, selectiveSwitch, userFromHeaders } from './fixtures.js';
+import { seededRandom } from '../support/seeded-random.js';
+
+/** Seeded: the interleaving delays are the same on every run, so a failure reproduces. */
+const jitter = seededRandom(17);
 
 @Controller()
 class PagesController {
@@ -24,7 +28,7 @@ class PagesController {
   async home(): Promise<string> {
     const pro = this.flags.active('pro');
     // Let other requests run in between, so that their checks interleave with this one's.
-    await new Promise((resolve) => setTimeout(resolve, Math.random() * 5));
+    await new Promise((resolve) => setTimeout(resolve, jitter() * 5));
     const special = this.flags.active('special');
     this.flags.active('pro'); // asked twice, listed once
     return `pro=${pro} special=${special}`;

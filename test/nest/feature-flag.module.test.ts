@@ -266,6 +266,7 @@ describe('readiness and shutdown', () => {
     const started: DataSourceContext[] = [];
     let closed = 0;
     const insights = new RecordingInsights();
+    const startedAt = performance.now();
     const app = await createApp('express', {
       imports: [
         FeatureFlagModule.forRoot({
@@ -285,6 +286,12 @@ describe('readiness and shutdown', () => {
         }),
       ],
     });
+    const elapsed = performance.now() - startedAt;
+    assert.ok(
+      elapsed >= 25,
+      `start-up took ${Math.round(elapsed)} ms: it did not wait for startWait (30 ms)`,
+    );
+    assert.ok(elapsed < 5_000, `start-up took ${Math.round(elapsed)} ms: it waited well past startWait`);
     const client = app.get(FeatureFlagClient);
     assert.equal(started.length, 1);
     assert.equal(client.initialized, false, 'the app started without data');
@@ -298,7 +305,9 @@ describe('readiness and shutdown', () => {
     assert.equal(client.status.state, 'off');
   });
 
-  test('waitForReady: false starts at once', async () => {
+  // The test's own timeout makes a regression fail in seconds, not after the 60 s startWait.
+  test('waitForReady: false starts at once', { timeout: 10_000 }, async () => {
+    const startedAt = performance.now();
     const moduleRef = await Test.createTestingModule({
       imports: [
         FeatureFlagModule.forRoot({
@@ -309,6 +318,9 @@ describe('readiness and shutdown', () => {
         }),
       ],
     }).compile();
+    const elapsed = performance.now() - startedAt;
+    // Far below startWait (60 s); generous for a busy 2-core machine, where compiling takes well under 1 s.
+    assert.ok(elapsed < 5_000, `start-up took ${Math.round(elapsed)} ms: it waited for the data source`);
     assert.equal(moduleRef.get(FeatureFlagClient).initialized, false);
     await moduleRef.close();
   });

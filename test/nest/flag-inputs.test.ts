@@ -29,6 +29,10 @@ import {
   userFromHeaders,
   type TestUser,
 } from './fixtures.js';
+import { seededRandom } from '../support/seeded-random.js';
+
+/** Seeded: the interleaving delays are the same on every run, so a failure reproduces. */
+const jitter = seededRandom(42);
 
 /** A service that reads the request's inputs without being given anything: the point of FlagInputs. */
 @Injectable()
@@ -39,7 +43,7 @@ class ReportService {
   ) {}
 
   async describe(): Promise<{ user: string | undefined; pro: boolean }> {
-    await sleep(Math.floor(Math.random() * 15));
+    await sleep(Math.floor(jitter() * 15));
     return { user: userKeyOf(this.flagInputs.user), pro: this.flags.active('pro_only') };
   }
 }
@@ -68,7 +72,7 @@ class InputsController {
   @Get('whoami')
   async whoami(): Promise<{ before: string | undefined; after: { user: string | undefined; pro: boolean } }> {
     const before = userKeyOf(this.flagInputs.user);
-    await sleep(Math.floor(Math.random() * 15));
+    await sleep(Math.floor(jitter() * 15));
     return { before, after: await this.reports.describe() };
   }
 

@@ -24,6 +24,10 @@ import {
   SwitchActive,
 } from '../../lib/nest/index.js';
 import { UserArguments, selectiveSwitch, type TestUser } from './fixtures.js';
+import { seededRandom } from '../support/seeded-random.js';
+
+/** Seeded: the interleaving delays are the same on every run, so a failure reproduces. */
+const jitter = seededRandom(54);
 
 interface Message {
   user?: TestUser;
@@ -51,7 +55,7 @@ class ReportsHandler {
   @MessagePattern('whoami')
   @UseInterceptors(FlagInputsInterceptor)
   async whoami(@FlagValue('checkout-v2', 'control') variant: string): Promise<unknown> {
-    await sleep(Math.floor(Math.random() * 10));
+    await sleep(Math.floor(jitter() * 10));
     return { user: userKeyOf(this.flagInputs.user), pro: this.flags.active('pro_only'), variant };
   }
 }

@@ -7,6 +7,7 @@ import { FeatureFlagClient } from '../../lib/client/feature-flag-client.js';
 import { Switch, SwitchState } from '../../lib/core/index.js';
 import { FeatureFlagModule, FlagValue, SwitchValue } from '../../lib/nest/index.js';
 import { UserArguments, createApp, platforms, selectiveSwitch, userFromHeaders } from './fixtures.js';
+import { RecordingLogger } from '../support/recording-logger.js';
 
 const flag = (key: string, variationType: string, values: string[], targets: Record<string, number>) => ({
   id: key,
@@ -54,11 +55,13 @@ class ParamsController {
 for (const platform of platforms) {
   describe(`param decorators on ${platform}`, () => {
     let app: INestApplication;
+    const logger = new RecordingLogger();
 
     before(async () => {
       app = await createApp(platform, {
         imports: [
           FeatureFlagModule.forRoot({
+            logger,
             inputs: userFromHeaders,
             arguments: [UserArguments],
             bootstrap: {
@@ -99,6 +102,15 @@ for (const platform of platforms) {
         express: false,
         ghost: false,
       });
+    });
+
+    test('@SwitchValue of a switch nobody registered is false, and said once (not per request)', async () => {
+      for (let i = 0; i < 3; i++) {
+        const res = await request(app.getHttpServer()).get('/checkout').set('x-user-id', 'ann');
+        assert.equal(res.body.ghost, false);
+      }
+      const lines = logger.messages('error').filter((m) => m.includes("@SwitchValue('ghost')"));
+      assert.equal(lines.length, 1, logger.messages('error').join('\n'));
     });
 
     test('without a user every flag gives its default', async () => {

@@ -107,7 +107,7 @@ for (const platform of platforms) {
   });
 }
 
-/** FeatBit's dispatch hash (reference §4.5), computed here with node:crypto, independently of the engine. */
+/** FeatBit's dispatch hash (docs/featbit-protocol.md §4.5), computed here with node:crypto, independently of the engine. */
 function featbitHash(text: string): number {
   const digest = createHash('md5').update(text, 'utf8').digest();
   return Math.abs(digest.readInt32LE(0) / 2 ** 31);

@@ -1,7 +1,7 @@
 /**
  * Interop: the official `@featbit/node-server-sdk` 1.3.0 streams from a Switchyard FlagServer on 127.0.0.1 —
  * it connects with its own token, initializes, evaluates exactly like a Switchyard client on the same server
- * (and like the reference §3.3 table), and receives pushed changes (its `update` event).
+ * (and like the docs/featbit-protocol.md §3.3 table), and receives pushed changes (its `update` event).
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
@@ -18,7 +18,7 @@ import { FlagServer, type DataSyncServed } from '../../lib/server/flag-server.js
 import { at, nextValue, SECRET, waitUntil } from '../sync/fixtures.js';
 import { streamingClient } from '../sync/client-factory.js';
 
-// Reference §3.3: a flag with a target, a rule (attribute + segment) and a 70/30 fallthrough, and its segment.
+// docs/featbit-protocol.md §3.3: a flag with a target, a rule (attribute + segment) and a 70/30 fallthrough, and its segment.
 const SEGMENT_ID = '5f0b7a2e-1c3d-4e5f-8a9b-0c1d2e3f4a5b';
 function checkoutFlag(updatedMs: number, overrides: Record<string, unknown> = {}): Record<string, unknown> {
   return {
@@ -127,7 +127,7 @@ describe('official @featbit/node-server-sdk against FlagServer', () => {
     assert.equal(await switchyard.waitForInitialization(), true);
   });
 
-  test('it serves the reference §3.3 table', async () => {
+  test('it serves the docs/featbit-protocol.md §3.3 table', async () => {
     const table: Array<[IUser, string, string]> = [
       [user('qa-1', 'free', 'qa@other.org'), 'treatment', 'target match'],
       [user('vip-1', 'pro', 'vip@other.org'), 'treatment', 'match rule beta testers'],

@@ -1,5 +1,5 @@
 /**
- * FlagServer speaks FeatBit's streaming protocol (reference §1.3–1.4), checked with raw `ws` clients on 127.0.0.1:
+ * FlagServer speaks FeatBit's streaming protocol (docs/featbit-protocol.md §1.3–1.4), checked with raw `ws` clients on 127.0.0.1:
  * token validation and 4003, full vs patch by timestamp, pushed patches, ping → pong, silent-connection drop.
  */
 import assert from 'node:assert/strict';

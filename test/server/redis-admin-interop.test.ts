@@ -176,7 +176,7 @@ describe('admin writes across instances over Redis, to an official FeatBit SDK',
     'the official node SDK answers an archived flag as not found',
     {
       todo:
-        'node SDK 1.3.0 still evaluates archived flags (reference §4.9, "do not replicate"); the FlagServer sends ' +
+        'node SDK 1.3.0 still evaluates archived flags (docs/featbit-protocol.md §4.9, "do not replicate"); the FlagServer sends ' +
         "FeatBit's tombstone patch, as the FeatBit server does. Needs a decision: see the storage-audit report.",
     },
     () => {

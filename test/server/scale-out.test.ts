@@ -1,7 +1,7 @@
 /**
  * The wiring of the whole path, with the defaults a user gets: a FeatureFlagClient given only `envSecret` and
  * `streamingUri` streams from a FlagServer; its insights go to the same server's insight endpoint; and servers
- * that share a Redis storage push what an admin instance writes there (DESIGN §1, scale-out).
+ * that share a Redis storage push what an admin instance writes there.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';

@@ -9,6 +9,7 @@ import { randomBytes } from 'node:crypto';
 import net from 'node:net';
 import { Redis } from 'ioredis';
 import type { AuditEntry, FlagStorage, RecordKind, SwitchyardLogger } from '../../lib/index.js';
+import { waitUntil } from '../support/wait-until.js';
 
 export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 
@@ -36,16 +37,11 @@ export function recordingLogger(): RecordingLogger {
 const line = (message: string, rest: readonly unknown[]): string =>
   [message, ...rest.map((r) => (r instanceof Error ? r.message : String(r)))].join(' ');
 
-/** Polls `check` until it returns true; fails with `what` after `timeoutMs` (a safety net, not a measurement). */
-export async function waitFor(what: string, check: () => boolean, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-}
+/** `waitUntil` with the arguments in this kit's order (what first), and a longer default for Redis round trips. */
+export const waitFor = (what: string, check: () => boolean, timeoutMs = 5000): Promise<void> =>
+  waitUntil(check, what, timeoutMs);
 
-export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+export { delay as sleep } from '../support/wait-until.js';
 
 /** A unique key prefix per test, so that tests never see each other's (or anyone else's) records. */
 export const uniquePrefix = (label: string): string =>

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { ReconnectBackoff } from '../../lib/sync/backoff.js';
+import { seededRandom } from '../support/seeded-random.js';
 
 /** Hands out the given jitter values in order. */
 function seeded(values: number[]): () => number {
@@ -9,7 +10,7 @@ function seeded(values: number[]): () => number {
 }
 
 // The schedule is the point here, so the clock is passed by hand (no waiting).
-describe('reconnect back-off (reference §1.6: first 1 s, ×2, cap 60 s, jitter [½,1)×, healthy reset 60 s)', () => {
+describe('reconnect back-off (docs/featbit-protocol.md §1.6: first 1 s, ×2, cap 60 s, jitter [½,1)×, healthy reset 60 s)', () => {
   test('follows b = min(1 s × 2^n, 60 s), delay = b/2 + r·b/2', () => {
     const backoff = new ReconnectBackoff({ random: seeded([0, 0.5, 0.75, 0.25, 0, 0.5, 0.5, 0.1]) });
     const delays = Array.from({ length: 8 }, () => backoff.nextDelay(0));
@@ -18,13 +19,22 @@ describe('reconnect back-off (reference §1.6: first 1 s, ×2, cap 60 s, jitter 
     assert.deepEqual(delays, [500, 1500, 3500, 5000, 8000, 24000, 45000, 33000]);
   });
 
-  test('every delay lies in [b/2, b) with Math.random', () => {
-    const backoff = new ReconnectBackoff();
+  test('every delay is a whole number of ms in [b/2, b), even at the ends of the jitter range', () => {
     const ceilings = [1000, 2000, 4000, 8000, 16000, 32000, 60000, 60000, 60000];
-    for (const ceiling of ceilings) {
-      const delay = backoff.nextDelay(0);
-      assert.ok(delay >= ceiling / 2 && delay <= ceiling, `${delay} outside [${ceiling / 2}, ${ceiling})`);
+    const ends = [0, 1 - Number.EPSILON, 1]; // 1 is outside [0, 1) but must not reach b either
+    for (const jitter of [...ends, ...Array.from({ length: 20 }, seededRandom(0x5eed))]) {
+      const backoff = new ReconnectBackoff({ random: () => jitter });
+      for (const ceiling of ceilings) {
+        const delay = backoff.nextDelay(0);
+        assert.ok(Number.isInteger(delay), `${delay} is not whole ms`);
+        assert.ok(delay >= ceiling / 2 && delay < ceiling, `${delay} outside [${ceiling / 2}, ${ceiling})`);
+      }
     }
+  });
+
+  test('an odd ceiling: the lowest delay is floor(b/2), the highest b - 1', () => {
+    assert.equal(new ReconnectBackoff({ firstDelayMs: 7, random: () => 0 }).nextDelay(0), 3);
+    assert.equal(new ReconnectBackoff({ firstDelayMs: 7, random: () => 1 }).nextDelay(0), 6);
   });
 
   test('a connection that stayed up a minute starts the count again; a shorter one does not', () => {

@@ -24,15 +24,23 @@ async function assertBackTo(baseline: Record<string, number>): Promise<void> {
 }
 
 describe('close()', () => {
-  test('after a synced session (ping timer running) client and server leave nothing behind', async () => {
+  test('after a synced session (ping timer running) client and server leave nothing behind', async (t) => {
     const baseline = await settledResources();
-    const server = new FlagServer({ envSecrets: [SECRET], logger: silentLogger, pingTimeoutMs: 5_000 });
+    // The server drops a connection silent for 100 ms (checked every 50 ms): one that lives through several of
+    // those windows is one whose pings (every 20 ms) arrived.
+    const server = new FlagServer({ envSecrets: [SECRET], logger: silentLogger, pingTimeoutMs: 100 });
     server.store.applySync({ eventType: 'full', featureFlags: [stringFlag('a', 'a1', 1000)], segments: [] });
     const { port } = await server.listen(0);
     const client = streamingClient(port, { pingIntervalMs: 20 });
+    // Should an assertion below fail, the sockets must still close, or the file never ends.
+    t.after(() => Promise.all([client.close(), server.close()]));
     assert.equal(await client.waitForInitialization(), true);
-    await delay(60); // a few pings went out and were answered
-    assert.equal(client.status.state, 'ok');
+    const states: string[] = [];
+    const watch = client.status$.subscribe((status) => states.push(status.state));
+    await delay(400); // four silence windows: only pings keep the connection
+    watch.unsubscribe();
+    assert.deepEqual(states, ['ok'], 'never dropped for silence, so pings went out and arrived');
+    assert.equal(server.connections, 1);
     const during = activeResources();
     assert.ok((during.TCPSocketWrap ?? 0) >= 2, 'both ends of the connection are open');
 

@@ -4,11 +4,11 @@ import { buildConnectionToken, padSecret, parseConnectionToken } from '../../lib
 import { redactedUrl, streamingEndpoint, streamingUrl } from '../../lib/sync/streaming-url.js';
 import { SECRET } from './fixtures.js';
 
-// Vectors from reference §1.2 (FeatBit evaluation server test data).
+// Vectors from docs/featbit-protocol.md §1.2 (FeatBit evaluation server test data).
 const VECTOR_1 = 'QBPBHv3faJy3RCUO8d-QQBDDDQBZZQQXHPEJiVdN6waRfGjfNan02Ms9c0LiTD6w';
 const VECTOR_2 = 'QBQBSv3faJy3RCUBXQQQQQQQQQQQO8d-EJiVdN6waRfGjfNan02Ms9c0LiTD6w';
 
-describe('FeatBit connection token (reference §1.2)', () => {
+describe('FeatBit connection token (docs/featbit-protocol.md §1.2)', () => {
   test('decodes the server test vector: position 14, 15 zero-padded letters, ts 1666018800754', () => {
     assert.deepEqual(parseConnectionToken(VECTOR_1), { secret: SECRET, timestamp: 1666018800754 });
   });
@@ -70,7 +70,7 @@ describe('FeatBit connection token (reference §1.2)', () => {
   });
 });
 
-describe('streaming URL (reference §1.1)', () => {
+describe('streaming URL (docs/featbit-protocol.md §1.1)', () => {
   test('appends /streaming, strips trailing slashes, rewrites http(s) to ws(s)', () => {
     assert.equal(streamingEndpoint('ws://localhost:5100'), 'ws://localhost:5100/streaming');
     assert.equal(streamingEndpoint('ws://localhost:5100///'), 'ws://localhost:5100/streaming');

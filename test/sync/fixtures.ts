@@ -1,11 +1,11 @@
 /**
  * Test data and helpers for the streaming tests. Flags are written by hand, so every expected value below can
- * be read off the document (reference §3–4): an enabled flag with a [0,1] fallthrough serves that variation to
+ * be read off the document (docs/featbit-protocol.md §3–4): an enabled flag with a [0,1] fallthrough serves that variation to
  * everyone; a disabled one serves `disabledVariationId`.
  */
 import type { Observable } from 'rxjs';
 
-/** A 44-character FeatBit-style secret (reference §1.2 test data). */
+/** A 44-character FeatBit-style secret (docs/featbit-protocol.md §1.2 test data). */
 export const SECRET = 'v3faJy3RCUO8d-EJiVdN6waRfGjfNan02Ms9c0LiTD6w';
 
 /** ISO time `ms` after 2024-01-01T00:00:00Z: versions the tests can reason about. */
@@ -94,18 +94,7 @@ export function segment(id: string, included: string[], updatedMs: number): Reco
 
 export { RecordingLogger } from '../support/recording-logger.js';
 
-/** Resolves once `predicate` holds (checked every 5 ms); rejects after `timeoutMs` with `what`. */
-export async function waitUntil(predicate: () => boolean, what: string, timeoutMs = 3_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!predicate()) {
-    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
-    await delay(5);
-  }
-}
-
-export function delay(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
+export { delay, waitUntil } from '../support/wait-until.js';
 
 /** The first value of `source` that passes `predicate`, or a rejection after `timeoutMs`. */
 export function nextValue<T>(

@@ -10,7 +10,7 @@ import {
   PONG_FRAME,
 } from '../../lib/sync/sync-messages.js';
 
-describe('server frames (reference §1.4)', () => {
+describe('server frames (docs/featbit-protocol.md §1.4)', () => {
   test('reads full and patch data-sync bodies; switches ride along when present', () => {
     const full = parseServerMessage(
       '{"messageType":"data-sync","data":{"eventType":"full","featureFlags":[{"key":"a"}],"segments":[],"extra":1}}',

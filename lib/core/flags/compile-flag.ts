@@ -1,4 +1,11 @@
-import type { FeatBitCondition, FeatBitFlag, FeatBitRolloutVariation, VariationType } from './flag.model.js';
+import type {
+  FeatBitCondition,
+  FeatBitFlag,
+  FeatBitRolloutVariation,
+  FeatBitRule,
+  FeatBitTargetUser,
+  VariationType,
+} from './flag.model.js';
 import { DocumentsNotRetainedError } from '../errors.js';
 import { parseVersion, validateFlagDocument } from './flag.schema.js';
 import {
@@ -45,7 +52,7 @@ import { internString } from './intern-string.js';
  * outcomes that would serve them are `malformed flag` evaluations, as in the FeatBit SDKs.
  */
 
-// Whether a served share also goes to the experiment (reference §4.6).
+// Whether a served share also goes to the experiment (docs/featbit-protocol.md §4.6).
 /** @internal */ export const EXPT_ALWAYS = 0;
 /** @internal */ export const EXPT_NEVER = 1;
 /** @internal */ export const EXPT_HASHED = 2;
@@ -353,27 +360,38 @@ interface HashNeeds {
   expt: boolean;
 }
 
-function compileSplit(
-  rollouts: readonly FeatBitRolloutVariation[],
-  dispatchKey: string | null | undefined,
-  includedInExpt: boolean,
-  exptIncludeAllTargets: boolean,
-  kind: EvalKind,
-  reason: string,
-  ruleIndex: number,
-  factory: EvaluationFactory,
-  needs: HashNeeds,
-): Outcome {
+/** What every split of one flag shares while the flag compiles. */
+interface FlagCompilation {
+  readonly factory: EvaluationFactory;
+  readonly exptIncludeAllTargets: boolean;
+  /** Set when some split needs a hash: the flag then keeps the hash prefixes. */
+  readonly needs: HashNeeds;
+}
+
+/** One rule's (or the fallthrough's) serving part, and how its answers are labelled. */
+interface SplitSpec {
+  readonly rollouts: readonly FeatBitRolloutVariation[];
+  readonly dispatchKey: string | null | undefined;
+  readonly includedInExpt: boolean;
+  readonly kind: EvalKind;
+  readonly reason: string;
+  /** The rule's index, or -1 for the fallthrough. */
+  readonly ruleIndex: number;
+}
+
+function compileSplit(spec: SplitSpec, flag: FlagCompilation): Outcome {
+  const { kind, reason, ruleIndex } = spec;
+  const { factory, needs } = flag;
   const path = ruleIndex < 0 ? 'fallthrough' : `rules[${ruleIndex}]`;
   const entries: SplitEntry[] = [];
-  for (let i = 0; i < rollouts.length; i++) {
-    const rollout = rollouts[i];
+  for (let i = 0; i < spec.rollouts.length; i++) {
+    const rollout = spec.rollouts[i];
     const [from, to] = rollout.rollout;
     const range = rolloutKind(from, to);
     if (range === ROLLOUT_NOBODY) continue;
     const { expt, exptBound } = experimentOf(
-      exptIncludeAllTargets,
-      includedInExpt,
+      flag.exptIncludeAllTargets,
+      spec.includedInExpt,
       from,
       to,
       rollout.exptRollout ?? 0,
@@ -398,12 +416,13 @@ function compileSplit(
     if (entry.expt === EXPT_HASHED) needs.expt = true;
     if (entry.range === ROLLOUT_EVERYONE) break; // later shares are unreachable
   }
+  const dispatchKey = spec.dispatchKey;
   const dispatchProperty =
     typeof dispatchKey === 'string' && !isBlank(dispatchKey) ? dispatchKey : KEY_ID_PROPERTY;
   return new CompiledSplit(entries, attributeReader(dispatchProperty), ruleIndex);
 }
 
-/** Reference §4.6, decided at compile time where no hash is needed. */
+/** docs/featbit-protocol.md §4.6, decided at compile time where no hash is needed. */
 function experimentOf(
   exptIncludeAllTargets: boolean,
   includedInExpt: boolean,
@@ -460,67 +479,29 @@ export function compileFlag(doc: unknown, options: CompileFlagOptions = {}): Com
   // Interned: the store's map then finds a key written as a literal in the caller's code by pointer comparison
   // instead of comparing characters (FindOrderedHashMapEntry was half of a plain evaluation).
   const key = internString(flag.key);
-  const exptIncludeAllTargets = flag.exptIncludeAllTargets !== false; // absent or null = true
-
-  const variationTable: Array<string | ValueConversions> = [];
-  const variationsById = new Map<string, VariationSource>();
-  for (const { id, value } of flag.variations) {
-    const conversions = conversionsOf(value);
-    variationTable.push(id, conversions);
-    if (!variationsById.has(id)) variationsById.set(id, { id, conversions });
-  }
-  const factory = new EvaluationFactory(key, variationsById);
-
+  const { variationTable, factory } = compileVariations(key, flag.variations);
+  const compilation: FlagCompilation = {
+    factory,
+    exptIncludeAllTargets: flag.exptIncludeAllTargets !== false, // absent or null = true
+    needs: { dispatch: false, expt: false },
+  };
   // Only a disabled flag ever serves its disabled variation.
   const off = flag.isEnabled
     ? undefined
     : factory.get('Off', EvalReasons.flagOff, flag.disabledVariationId, false, 'disabledVariationId');
-
-  let targets: Map<string, FlagEvaluation> | undefined;
-  (flag.targetUsers ?? []).forEach((target, t) => {
-    if (target.keyIds.length === 0) return;
-    const evaluation = factory.get(
-      'TargetMatch',
-      EvalReasons.targetMatch,
-      target.variationId,
-      exptIncludeAllTargets,
-      `targetUsers[${t}]`,
-    );
-    targets ??= new Map();
-    for (const userKey of target.keyIds) if (!targets.has(userKey)) targets.set(userKey, evaluation);
-  });
-
-  const needs: HashNeeds = { dispatch: false, expt: false };
+  const targets = compileTargets(flag.targetUsers ?? [], compilation);
   const segmentIds = new Set<string>();
-  const rules: Array<RuleConditions | Outcome> = [];
-  (flag.rules ?? []).forEach((rule, r) => {
-    const conditions = compileConditions(rule.conditions, r, segmentIds);
-    if (options.onRefusedPattern !== undefined) reportRefused(key, conditions, options.onRefusedPattern);
-    rules.push(
-      conditions,
-      compileSplit(
-        rule.variations,
-        rule.dispatchKey,
-        rule.includedInExpt === true,
-        exptIncludeAllTargets,
-        'RuleMatch',
-        internString(EvalReasons.ruleMatch(rule.name)),
-        r,
-        factory,
-        needs,
-      ),
-    );
-  });
+  const rules = compileRules(key, flag.rules ?? [], compilation, segmentIds, options.onRefusedPattern);
   const fallthrough = compileSplit(
-    flag.fallthrough.variations,
-    flag.fallthrough.dispatchKey,
-    flag.fallthrough.includedInExpt === true,
-    exptIncludeAllTargets,
-    'FallThrough',
-    EvalReasons.fallThrough,
-    -1,
-    factory,
-    needs,
+    {
+      rollouts: flag.fallthrough.variations,
+      dispatchKey: flag.fallthrough.dispatchKey,
+      includedInExpt: flag.fallthrough.includedInExpt === true,
+      kind: 'FallThrough',
+      reason: EvalReasons.fallThrough,
+      ruleIndex: -1,
+    },
+    compilation,
   );
 
   const gate = off === undefined && targets === undefined ? undefined : Object.freeze({ off, targets });
@@ -536,6 +517,7 @@ export function compileFlag(doc: unknown, options: CompileFlagOptions = {}): Com
     (flag.isEnabled ? ENABLED_BIT : 0);
   const version = parseVersion(flag.updatedAt);
   const versionHigh = Math.floor(version / VERSION_LOW_SPAN);
+  const needs = compilation.needs;
   const exptPrefix = needs.expt ? hashPrefix(`expt${key}`) : undefined;
   const extras: FlagExtras =
     segmentIds.size === 0 && exptPrefix === undefined && factory.dangling === undefined
@@ -550,11 +532,76 @@ export function compileFlag(doc: unknown, options: CompileFlagOptions = {}): Com
     versionHigh,
     ((version - versionHigh * VERSION_LOW_SPAN) << BITS_SHIFT) | bits,
     options.retainDocument === false ? undefined : flag,
-    Object.freeze(variationTable.slice()), // slice: an exact-size copy (push leaves spare capacity)
+    variationTable,
     gate,
-    rules.length === 0 ? NO_RULES : rules.slice(),
+    rules.length === 0 ? NO_RULES : rules,
     fallthrough,
     needs.dispatch ? hashPrefix(key) : undefined,
     extras,
   );
+}
+
+/** The flat variation table (id, conversions, …) and the factory of the flag's answers. */
+function compileVariations(
+  key: string,
+  variations: readonly { readonly id: string; readonly value: string }[],
+): { variationTable: readonly (string | ValueConversions)[]; factory: EvaluationFactory } {
+  const table: Array<string | ValueConversions> = [];
+  const byId = new Map<string, VariationSource>();
+  for (const { id, value } of variations) {
+    const conversions = conversionsOf(value);
+    table.push(id, conversions);
+    if (!byId.has(id)) byId.set(id, { id, conversions });
+  }
+  // slice: an exact-size copy (push leaves spare capacity)
+  return { variationTable: Object.freeze(table.slice()), factory: new EvaluationFactory(key, byId) };
+}
+
+/** The answer per targeted user key (the first target listing a key wins), or undefined when none. */
+function compileTargets(
+  targetUsers: readonly FeatBitTargetUser[],
+  compilation: FlagCompilation,
+): Map<string, FlagEvaluation> | undefined {
+  let targets: Map<string, FlagEvaluation> | undefined;
+  targetUsers.forEach((target, t) => {
+    if (target.keyIds.length === 0) return;
+    const evaluation = compilation.factory.get(
+      'TargetMatch',
+      EvalReasons.targetMatch,
+      target.variationId,
+      compilation.exptIncludeAllTargets,
+      `targetUsers[${t}]`,
+    );
+    targets ??= new Map();
+    for (const userKey of target.keyIds) if (!targets.has(userKey)) targets.set(userKey, evaluation);
+  });
+  return targets;
+}
+
+/** The rule table: conditions, then outcome, per rule (an exact-size array); collects the segments used. */
+function compileRules(
+  key: string,
+  rules: readonly FeatBitRule[],
+  compilation: FlagCompilation,
+  segmentIds: Set<string>,
+  onRefusedPattern: ((message: string) => void) | undefined,
+): Array<RuleConditions | Outcome> {
+  const table: Array<RuleConditions | Outcome> = [];
+  rules.forEach((rule, r) => {
+    const conditions = compileConditions(rule.conditions, r, segmentIds);
+    if (onRefusedPattern !== undefined) reportRefused(key, conditions, onRefusedPattern);
+    const outcome = compileSplit(
+      {
+        rollouts: rule.variations,
+        dispatchKey: rule.dispatchKey,
+        includedInExpt: rule.includedInExpt === true,
+        kind: 'RuleMatch',
+        reason: internString(EvalReasons.ruleMatch(rule.name)),
+        ruleIndex: r,
+      },
+      compilation,
+    );
+    table.push(conditions, outcome);
+  });
+  return table.slice();
 }

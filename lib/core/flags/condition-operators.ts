@@ -6,6 +6,7 @@ import {
   isBlank,
   type AttributeReader,
 } from './flag-user.js';
+import { generateFunction } from './generated-code.js';
 import { internString } from './intern-string.js';
 import { BoundedPool } from './bounded-pool.js';
 import { parseStrictNumber } from './value-converters.js';
@@ -13,11 +14,11 @@ import type { CompiledSegment, SegmentLookup } from './compile-segment.js';
 import { compileLinearRegex, isPatternProblem, type LinearRegex } from './regex-pattern.js';
 
 /**
- * Condition operators (reference §4.3) and segment membership (§4.4), compiled once per condition into one
+ * Condition operators (docs/featbit-protocol.md §4.3) and segment membership (§4.4), compiled once per condition into one
  * monomorphic record and applied by a single `switch`, without allocation. A flag rule applies its conditions
  * through a test written for its shape (see {@link ruleConditions}), which answers exactly as that `switch`.
  *
- * Rules applied (current upstream, DESIGN §3):
+ * Rules applied (current upstream, docs/featbit-protocol.md §4.3):
  * - a missing custom attribute matches no operator, negated and unknown ones included; a present "" compares
  *   normally; a null/blank `property` never matches; `keyId` and `name` are built-ins (name "" when absent);
  * - a null condition value matches nothing; an unknown `op` matches nothing;
@@ -404,7 +405,7 @@ function inAnySegment(
 }
 
 /**
- * Segment membership (reference §4.4): excluded wins, then included, then any rule whose conditions all hold.
+ * Segment membership (docs/featbit-protocol.md §4.4): excluded wins, then included, then any rule whose conditions all hold.
  * @internal
  */
 export function inSegment(
@@ -440,7 +441,6 @@ export interface RuleConditions {
 /** Rule tests are shared per shape (operators and attributes, not values); past this many, rules use matchAll. */
 const MAX_RULE_TESTS = 1024;
 const ruleTests = new Map<string, RuleTest>();
-let ruleCodeAllowed = true;
 
 /**
  * Pairs a rule's conditions with their test. Why a generated test: applying conditions one by one costs two
@@ -462,7 +462,7 @@ function ruleTestOf(list: readonly CompiledCondition[]): RuleTest {
   const shape = steps.map((step) => step.shape).join('\u0001');
   const known = ruleTests.get(shape);
   if (known !== undefined) return known;
-  if (!ruleCodeAllowed || ruleTests.size >= MAX_RULE_TESTS) return matchAll;
+  if (ruleTests.size >= MAX_RULE_TESTS) return matchAll;
   const generated = generateRuleTest(steps.map((step) => step.code));
   if (generated === undefined) return matchAll;
   ruleTests.set(shape, generated);
@@ -507,22 +507,17 @@ function ruleStep(c: CompiledCondition, i: number): RuleStep {
 }
 
 function generateRuleTest(steps: readonly string[]): RuleTest | undefined {
-  try {
-    const factory = new Function(
-      'from',
-      'compare',
-      'inList',
-      'match',
-      `return (c, user, key, segments) => { let v; let r; ${steps.join(' ')} return ${MATCH}; };`,
-    ) as (
+  const factory = generateFunction<
+    (
       from: typeof customAttributeFrom,
       compare: typeof compareNumbers,
       inList: typeof listIncludes,
       match: typeof matchCondition,
-    ) => RuleTest;
-    return factory(customAttributeFrom, compareNumbers, listIncludes, matchCondition);
-  } catch {
-    ruleCodeAllowed = false; // e.g. node --disallow-code-generation-from-strings
-    return undefined;
-  }
+    ) => RuleTest
+  >(
+    'rule test',
+    ['from', 'compare', 'inList', 'match'],
+    `return (c, user, key, segments) => { let v; let r; ${steps.join(' ')} return ${MATCH}; };`,
+  );
+  return factory?.(customAttributeFrom, compareNumbers, listIncludes, matchCondition);
 }

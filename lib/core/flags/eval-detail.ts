@@ -1,7 +1,7 @@
 import { JSON_FAILED, type JsonConversion } from './value-converters.js';
 
 /**
- * Evaluation outcomes: kinds use the node SDK's names, reasons the .NET wording (DESIGN §3, reference §4.7).
+ * Evaluation outcomes: kinds use the node SDK's names, reasons the .NET wording (docs/featbit-protocol.md §4.7).
  */
 
 /** How an evaluation ended. @publicApi */
@@ -56,7 +56,7 @@ export interface FlagEvaluation {
   readonly reason: string;
   /** The served variation; undefined for error kinds (the caller's default applies). */
   readonly variation: CompiledVariation | undefined;
-  /** Whether the insight event of this evaluation counts for an experiment (reference §4.6). */
+  /** Whether the insight event of this evaluation counts for an experiment (docs/featbit-protocol.md §4.6). */
   readonly sendToExperiment: boolean;
 }
 

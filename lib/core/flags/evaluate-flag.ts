@@ -20,7 +20,7 @@ import { isBlank, userKeyOf } from './flag-user.js';
 import { dispatchHashWithPrefix, hashPrefix, ROLLOUT_EVERYONE } from './md5-dispatch.js';
 
 /**
- * FeatBit evaluation (reference §4.1, server/.NET semantics): user check → not found / archived → disabled →
+ * FeatBit evaluation (docs/featbit-protocol.md §4.1, server/.NET semantics): user check → not found / archived → disabled →
  * individual targets → first matching rule → fallthrough. Synchronous, and allocation-free on the success
  * paths: it returns the shared evaluation objects that `compileFlag` prepared.
  */
@@ -133,7 +133,7 @@ function serve(
     : (outcome as FlagEvaluation);
 }
 
-/** Picks the share of a rule or of the fallthrough (reference §4.5) and the experiment flag (§4.6). */
+/** Picks the share of a rule or of the fallthrough (docs/featbit-protocol.md §4.5) and the experiment flag (§4.6). */
 function serveSplit(
   flag: CompiledFlag,
   split: CompiledSplit,

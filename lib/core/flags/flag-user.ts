@@ -1,5 +1,5 @@
 /**
- * The user a flag is evaluated for, and attribute lookup (reference §4.2 and the current missing-attribute
+ * The user a flag is evaluated for, and attribute lookup (docs/featbit-protocol.md §4.2 and the current missing-attribute
  * rule of §4.3). Two shapes are accepted, read without copying:
  * - seed style `{ key, name?, email?, country?, ...custom }`: every other own property is a custom attribute;
  * - FeatBit wire style `{ keyId, name?, customizedProperties: [{ name, value }] }` (node SDK's `UserBuilder`
@@ -8,6 +8,8 @@
  * that name wins). Strings are used as they are; numbers and booleans are stringified; objects, arrays,
  * functions, null and undefined count as missing.
  */
+
+import { generateFunction } from './generated-code.js';
 
 // Captured and called with `.call`: see the note in core/flags/md5-dispatch.ts (V8 may stop inlining them).
 const charCodeAtOf = String.prototype.charCodeAt;
@@ -97,7 +99,6 @@ const MAX_GENERATED_READERS = 1024;
 const readers = new Map<string, AttributeReader>();
 /** The custom attribute each generated reader reads (rule tests inline those reads). */
 const readerProperties = new WeakMap<AttributeReader, string>();
-let codeGenerationAllowed = true;
 
 /** The custom attribute `reader` reads directly, when it is a generated reader; undefined otherwise. @internal */
 export function generatedReaderProperty(reader: AttributeReader): string | undefined {
@@ -118,8 +119,7 @@ export function attributeReader(property: string): AttributeReader {
   if (property === NAME_PROPERTY) return readName;
   let reader = readers.get(property);
   if (reader !== undefined) return reader;
-  reader =
-    codeGenerationAllowed && readers.size < MAX_GENERATED_READERS ? generateReader(property) : undefined;
+  reader = readers.size < MAX_GENERATED_READERS ? generateReader(property) : undefined;
   if (reader === undefined) return (user) => customAttributeOf(user, property);
   readers.set(property, reader);
   readerProperties.set(reader, property);
@@ -128,19 +128,15 @@ export function attributeReader(property: string): AttributeReader {
 
 function generateReader(property: string): AttributeReader | undefined {
   const name = JSON.stringify(property);
-  try {
-    // The common cases, a string or number attribute, return without a second call.
-    const factory = new Function(
-      'customAttributeFrom',
-      `return (user) => { const value = user[${name}]; ` +
-        `return typeof value === 'string' || typeof value === 'number' ? value : ` +
-        `customAttributeFrom(value, user, ${name}); };`,
-    );
-    return (factory as (from: typeof customAttributeFrom) => AttributeReader)(customAttributeFrom);
-  } catch {
-    codeGenerationAllowed = false; // e.g. node --disallow-code-generation-from-strings
-    return undefined;
-  }
+  // The common cases, a string or number attribute, return without a second call.
+  const factory = generateFunction<(from: typeof customAttributeFrom) => AttributeReader>(
+    'attribute reader',
+    ['customAttributeFrom'],
+    `return (user) => { const value = user[${name}]; ` +
+      `return typeof value === 'string' || typeof value === 'number' ? value : ` +
+      `customAttributeFrom(value, user, ${name}); };`,
+  );
+  return factory?.(customAttributeFrom);
 }
 
 function customizedPropertyOf(properties: readonly unknown[], property: string): string | number | undefined {

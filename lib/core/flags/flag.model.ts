@@ -1,9 +1,9 @@
 /**
- * The raw FeatBit documents, as a FeatBit server stores and streams them (reference §3). Fields an evaluator
+ * The raw FeatBit documents, as a FeatBit server stores and streams them (docs/featbit-protocol.md §3). Fields an evaluator
  * needs are typed; informational fields are listed as optional; anything else is tolerated and kept.
  */
 
-/** How a flag's variation values are typed (they always travel as strings, reference §5). @publicApi */
+/** How a flag's variation values are typed (they always travel as strings, docs/featbit-protocol.md §5). @publicApi */
 export type VariationType = 'boolean' | 'number' | 'string' | 'json';
 
 /** One possible value of a flag. `value` is always a string on the wire (`"true"`, `"33"`, `"{\"a\":1}"`). @publicApi */
@@ -62,7 +62,7 @@ export interface FeatBitFallthrough {
   [field: string]: unknown;
 }
 
-/** A FeatBit feature flag (reference §3.1). @publicApi */
+/** A FeatBit feature flag (docs/featbit-protocol.md §3.1). @publicApi */
 export interface FeatBitFlag {
   id?: string;
   key: string;
@@ -101,7 +101,7 @@ export interface FeatBitSegmentRule {
   [field: string]: unknown;
 }
 
-/** A FeatBit segment (reference §3.2); flags reference it by `id`. @publicApi */
+/** A FeatBit segment (docs/featbit-protocol.md §3.2); flags reference it by `id`. @publicApi */
 export interface FeatBitSegment {
   id: string;
   envId?: string;

@@ -1,6 +1,6 @@
 /**
  * FeatBit's percentage dispatch: MD5 of `flagKey + dispatchValue`, the first four digest bytes read as a
- * little-endian signed int32, divided by 2^31, absolute value (reference §4.5).
+ * little-endian signed int32, divided by 2^31, absolute value (docs/featbit-protocol.md §4.5).
  *
  * node:crypto costs more than a microsecond per call, so this file carries a small MD5 that computes only
  * the first 32-bit word of the digest. The message is packed straight into little-endian 32-bit words (no
@@ -490,7 +490,7 @@ export function dispatchHashWithPrefix(prefix: HashPrefix, text: string): number
   return Math.abs(md5FirstWord(packMessage(prefix, text)) / TWO_POW_31);
 }
 
-/** `from == 0` and `1 - to < 1e-5`: everyone, without hashing (reference §4.5). */
+/** `from == 0` and `1 - to < 1e-5`: everyone, without hashing (docs/featbit-protocol.md §4.5). */
 export const ROLLOUT_EVERYONE = 0;
 /** `[0, 0]`: nobody. */
 export const ROLLOUT_NOBODY = 1;

@@ -1,5 +1,5 @@
 /**
- * Typed conversion of variation values (always strings on the wire), the "recommended TS rule" of reference §5:
+ * Typed conversion of variation values (always strings on the wire), the "recommended TS rule" of docs/featbit-protocol.md §5:
  * boolean = `true`/`false` in any case (no trimming); number = strict finite decimal parse of the trimmed
  * text, "" rejected; json = `JSON.parse`; string = the raw text. Run once per variation, at compile time.
  */

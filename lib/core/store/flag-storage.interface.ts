@@ -1,7 +1,7 @@
 import type { Observable } from 'rxjs';
 import type { AuditEntry, AuditQuery } from './audit-entry.js';
 
-/** The three kinds of record in one store (DESIGN §2). @publicApi */
+/** The three kinds of record in one store: FeatBit flags and segments, and switches. @publicApi */
 export type RecordKind = 'flag' | 'segment' | 'switch';
 
 /**

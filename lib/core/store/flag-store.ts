@@ -85,7 +85,7 @@ export interface StoreSnapshot {
 }
 
 /**
- * The one in-memory store of flags, segments and switches (DESIGN §2): a versioned snapshot that evaluation
+ * The one in-memory store of flags, segments and switches: a versioned snapshot that evaluation
  * reads synchronously, and one change stream. Every item is validated and compiled when it arrives; a bad item is
  * logged and refused while the last good version keeps serving.
  * @publicApi

@@ -80,7 +80,7 @@ interface PreparedWrite {
 }
 
 /**
- * The one write path for flags, segments and switches (DESIGN §1, wave 2), used by the client, a `FlagServer`
+ * The one write path for flags, segments and switches, used by the client, a `FlagServer`
  * and the admin module alike. Every write is validated (an error naming the field and the reason), gets a new
  * version (after every version this store has seen, so newer-wins holds even when clocks disagree), may be
  * conditional on the version the caller read, is durable in the storage before it resolves, and then reaches

@@ -1,7 +1,7 @@
 /**
  * Value comparison for switch operators. Numbers compare with numbers (bigint included), strings with strings
  * (code-unit order), booleans with booleans, dates with dates. Mixed types are not ordered: every comparison
- * between them is false (DESIGN §4.5), instead of Python 2's "None < numbers < strings".
+ * between them is false (docs/gutter-semantics.md §4.5), instead of Python 2's "None < numbers < strings".
  */
 
 function family(value: unknown): 'number' | 'string' | 'boolean' | 'date' | undefined {

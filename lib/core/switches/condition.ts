@@ -62,7 +62,7 @@ export class Condition {
 
   /**
    * Applies the condition to an input its argument applies to. Any exception — in the attribute getter or the
-   * operator — makes the condition false (negated or not) and is reported through `onError` (DESIGN §4.3).
+   * operator — makes the condition false (negated or not) and is reported through `onError` (docs/gutter-semantics.md §4.3).
    */
   test(
     input: unknown,

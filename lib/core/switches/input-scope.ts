@@ -12,7 +12,7 @@ const EMPTY_NAMES: readonly string[] = Object.freeze([]);
 
 /**
  * Per-request global inputs (Gutter's `input()` / `flush()`), carried by AsyncLocalStorage so that concurrent
- * requests never see each other's inputs (DESIGN §4.9). Shared by a manager, its namespaced managers and the client.
+ * requests never see each other's inputs (docs/gutter-semantics.md §4.9). Shared by a manager, its namespaced managers and the client.
  * @publicApi
  */
 export class InputScope {

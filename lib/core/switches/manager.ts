@@ -345,7 +345,7 @@ export class Manager implements SwitchOwner {
 
   /**
    * Combines the opinions of every input: not compounded → some input says yes; compounded → at least one input
-   * has an opinion and none says no (DESIGN §4.2: nothing to judge is inactive).
+   * has an opinion and none says no (docs/gutter-semantics.md §4.2: nothing to judge is inactive).
    */
   private enabledForAll(entry: SwitchEntry, inputs: readonly unknown[]): boolean {
     const compounded = entry.switch.compounded;

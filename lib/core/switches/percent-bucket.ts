@@ -1,5 +1,5 @@
 /**
- * Stable percentage buckets for Gutter's percent operators (DESIGN §4.4).
+ * Stable percentage buckets for Gutter's percent operators (docs/gutter-semantics.md §4.4).
  *
  * A bucket is a number in [0, 100). Numbers bucket as `value mod 100` with floor-mod (−30 → 70, 109.5 → 9.5), as
  * upstream. Text buckets as `hash(text) mod 100`, where the default hash is the signed CRC-32 (IEEE 802.3) of the

@@ -12,7 +12,7 @@ import {
 } from '../../../lib/core/flags/index.js';
 import { booleanFlag, cryptoHash, noSegments, RecordingLogger, ruleOf } from './flag-test-helpers.js';
 
-/** Evaluation order, reasons and kinds (DESIGN §3, reference §4.1, §4.5–4.7). */
+/** Evaluation order, reasons and kinds (docs/featbit-protocol.md §4.1, §4.5–4.7). */
 
 const stringFlag = (key: string, overrides: Partial<FeatBitFlag> = {}): FeatBitFlag =>
   booleanFlag(key, {
@@ -252,7 +252,7 @@ test('dispatch key: an attribute (missing = ""), name, keyId, or blank = the use
   }
 });
 
-test('sendToExperiment (reference §4.6): off never, targets = exptIncludeAllTargets, rules use their own flag', () => {
+test('sendToExperiment (docs/featbit-protocol.md §4.6): off never, targets = exptIncludeAllTargets, rules use their own flag', () => {
   const rolloutVariations = [
     { id: 'a', rollout: [0, 0.6] as [number, number], exptRollout: 0.3 },
     { id: 'b', rollout: [0.6, 1] as [number, number], exptRollout: 0.4 },

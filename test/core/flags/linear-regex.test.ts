@@ -138,7 +138,7 @@ test('a refused pattern never matches (negated too), is logged once with the fla
   }
 });
 
-test('a pattern invalid in every syntax still makes the flag malformed (DESIGN §3), unchanged', async () => {
+test('a pattern invalid in every syntax still makes the flag malformed (docs/featbit-protocol.md §4.3), unchanged', async () => {
   const client = await offlineClient([regexFlag('broken', 'MatchRegex', '([a-z')]);
   try {
     const detail = client.variationDetail('broken', { key: 'u', email: 'x' }, false);

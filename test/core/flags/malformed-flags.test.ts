@@ -19,7 +19,7 @@ import {
 } from './flag-test-helpers.js';
 
 /**
- * Bad condition data does not reject a flag (DESIGN §3): an evaluation that reaches it returns the caller's
+ * Bad condition data does not reject a flag (docs/featbit-protocol.md §4.3): an evaluation that reaches it returns the caller's
  * default with kind Error, reason 'malformed flag', and the problem is logged once per flag version.
  */
 

@@ -18,7 +18,7 @@ const cryptoInt32 = (text: string): number => createHash('md5').update(text, 'ut
 
 const prng = seededRandom;
 
-test('official FeatBit dispatch vectors (reference §4.5)', () => {
+test('official FeatBit dispatch vectors (docs/featbit-protocol.md §4.5)', () => {
   assert.equal(dispatchHash('test-value'), 0.14653629204258323);
   assert.equal(dispatchHash('qKPKh1S3FolC'), 0.9105919692665339);
   assert.equal(dispatchHash('3eacb184-2d79-49df-9ea7-edd4f10e4c6f'), 0.08994403155520558);

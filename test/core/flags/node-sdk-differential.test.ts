@@ -23,7 +23,7 @@ import { seededRandom } from '../../support/seeded-random.js';
  * segments, rollouts, dispatch keys, experiment settings) and users; every (flag, user) pair must give the
  * same value, reason and kind, and the same sendToExperiment (read from the SDK's evaluation event).
  *
- * The generator stays clear of node 1.3.0's known bugs (reference §4.9): every user has every attribute the
+ * The generator stays clear of node 1.3.0's known bugs (docs/featbit-protocol.md §4.9): every user has every attribute the
  * conditions and dispatch keys use, no regex operators, no archived items, a rule's includedInExpt always
  * equals its flag's fallthrough.includedInExpt, numbers that parseFloat and a strict parse read alike. Those
  * divergences are tested one by one at the end, asserting OUR (reference) answer, derived by hand.
@@ -296,7 +296,7 @@ test('ours and @featbit/node-server-sdk 1.3.0 agree on every (flag, user) pair o
   assert.ok(experiments > 1000, `sendToExperiment true ${experiments} times`);
 });
 
-// ---------- the known node 1.3.0 divergences (reference §4.9): our answer is the reference one ----------
+// ---------- the known node 1.3.0 divergences (docs/featbit-protocol.md §4.9): our answer is the reference one ----------
 
 interface Divergence {
   name: string;
@@ -304,7 +304,7 @@ interface Divergence {
   segments?: FeatBitSegment[];
   ourUser: FlagUser;
   nodeUser: NodeUser;
-  /** Our expected answer, derived by hand from the reference. */
+  /** Our expected answer, derived by hand from docs/featbit-protocol.md. */
   expected: { value: string; reason: string; kind: string; sendToExperiment?: boolean };
 }
 

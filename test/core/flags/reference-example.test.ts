@@ -11,8 +11,8 @@ import {
 import { cryptoHash, lookupOf, RecordingLogger } from './flag-test-helpers.js';
 
 /**
- * The worked example of reference §3.3: the flag and segment JSON of the document (fixture), and every row of
- * its expected-results table (value, reason, sendToExperiment), transcribed from the reference.
+ * The worked example of docs/featbit-protocol.md §3.3: the flag and segment JSON of the document (fixture), and every row of
+ * its expected-results table (value, reason, sendToExperiment), transcribed from the worked example FeatBit's rules give (docs/featbit-protocol.md §3.3–4).
  */
 const fixture = JSON.parse(
   readFileSync(new URL('../../../../test/core/flags/fixtures/checkout-v2.json', import.meta.url), 'utf8'),
@@ -36,7 +36,7 @@ const table: ReadonlyArray<[user: FlagUser, value: string, reason: string, sendT
   [{ key: 'erin' }, 'control', 'fall through targets and rules', false],
 ];
 
-test('reference §3.3: every row of the expected-results table', () => {
+test('docs/featbit-protocol.md §3.3: every row of the expected-results table', () => {
   for (const [user, value, reason, sendToExperiment] of table) {
     const logger = new RecordingLogger();
     const detail = toDetail(evaluateFlag(flag, 'checkout-v2', user, segments, logger), 'string', 'default');
@@ -48,7 +48,7 @@ test('reference §3.3: every row of the expected-results table', () => {
   }
 });
 
-test('reference §3.3: the hash values quoted in the table (node:crypto, 4 decimals)', () => {
+test('docs/featbit-protocol.md §3.3: the hash values quoted in the table (node:crypto, 4 decimals)', () => {
   const quoted: ReadonlyArray<[text: string, hash: number]> = [
     ['checkout-v2blocked-1', 0.5522],
     ['exptcheckout-v2blocked-1', 0.5829],
@@ -62,7 +62,7 @@ test('reference §3.3: the hash values quoted in the table (node:crypto, 4 decim
   for (const [text, hash] of quoted) assert.equal(Number(cryptoHash(text).toFixed(4)), hash, text);
 });
 
-test('reference §3.3: the example flag keeps its informational and unknown fields', () => {
+test('docs/featbit-protocol.md §3.3: the example flag keeps its informational and unknown fields', () => {
   assert.equal(flag.key, 'checkout-v2');
   assert.equal(flag.version, Date.UTC(2024, 4, 1, 10, 0, 0, 123)); // 7 fractional digits truncated to ms
   assert.equal(flag.variationType, 'string');

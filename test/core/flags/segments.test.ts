@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { compileFlag, compileSegment, evaluateFlag, type FlagUser } from '../../../lib/core/flags/index.js';
 import { booleanFlag, lookupOf, RecordingLogger, ruleOf, segmentDoc } from './flag-test-helpers.js';
 
-/** Segment membership (reference §4.4): excluded wins, then included, then any rule; missing/archived skipped. */
+/** Segment membership (docs/featbit-protocol.md §4.4): excluded wins, then included, then any rule; missing/archived skipped. */
 
 const staff = compileSegment(
   segmentDoc('seg-staff', {

@@ -11,7 +11,7 @@ import {
 import { booleanFlag, noSegments } from './flag-test-helpers.js';
 
 /**
- * Type conversion (reference §5, "recommended TS rule"): boolean = true/false in any case; number = strict
+ * Type conversion (docs/featbit-protocol.md §5, "recommended TS rule"): boolean = true/false in any case; number = strict
  * finite parse of the trimmed text, "" rejected; json = JSON.parse; string = raw. A failed conversion gives
  * the caller's default with kind WrongType, reason 'type mismatch'.
  */

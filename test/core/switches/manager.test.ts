@@ -229,7 +229,7 @@ describe('Manager: active()', () => {
     assert.equal(manager.active('not-frank', frank), false);
   });
 
-  test('nothing to judge is inactive, compounded or not (DESIGN §4.2)', async () => {
+  test('nothing to judge is inactive, compounded or not (docs/gutter-semantics.md §4.2)', async () => {
     const manager = newManager();
     await manager.register(selective('empty', []));
     await manager.register(selective('empty-compounded', [], { compounded: true }));

@@ -88,7 +88,7 @@ describe('the ten upstream operators', () => {
     assert.equal(
       apply(make('before', { upperLimit: 18 }), null),
       false,
-      'None < 18 in Python 2; false here (DESIGN §4.5)',
+      'None < 18 in Python 2; false here (docs/gutter-semantics.md §4.5)',
     );
     assert.equal(apply(lt, '1'), false, 'mixed types compare false');
     assert.equal(apply(gt, 11n), true, 'bigint compares with number');

@@ -8,7 +8,7 @@ import {
   python2Hash,
 } from '../../../lib/core/switches/percent-bucket.js';
 
-// Golden vectors from ../shared/reference/gutter-semantics.md §3.4, checked there against CPython 2.7.18.
+// Golden vectors from docs/gutter-semantics.md §3.4, checked there against CPython 2.7.18.
 const PY2_VECTORS: Array<[string, bigint, number]> = [
   ['jeff', -2338030935110241017n, 83],
   ['frank', -5500651855297062199n, 1],

@@ -5,7 +5,7 @@ const quote = (value: unknown): string => `"${String(value)}"`;
 
 /**
  * What the comparison operators order: numbers (bigint included), strings, booleans and dates. Values of
- * different kinds never compare (DESIGN §4.5).
+ * different kinds never compare (docs/gutter-semantics.md §4.5).
  * @publicApi
  */
 export type Comparable = number | bigint | string | boolean | Date;
