@@ -336,6 +336,10 @@ describe('console (Express)', { skip }, () => {
 
     await page.click('tr[data-switch="beta"] button:has-text("Edit")');
     const editor = page.locator('[data-switch-editor="beta"]');
+    // an untouched editor follows the list: it edits the version the server has now
+    await editor
+      .locator(`[data-version="${h.client.store.record('switch', 'default.beta')?.version}"]`)
+      .waitFor();
     await editor.locator('button:has-text("Add condition")').click();
     const condition = editor.locator('[data-condition="0"]');
     assert.deepEqual(
@@ -379,6 +383,26 @@ describe('console (Express)', { skip }, () => {
     assert.match(question, /reports:export:csv/);
     assert.equal(h.client.manager.has('reports:export:csv'), false);
     assert.equal(h.client.manager.has('reports'), true);
+    await page.close();
+  });
+
+  test('switches: an edit begun before another change is refused with the conflict message, not saved over it', async () => {
+    await h.client.writer.putSwitch({ name: 'stale', state: 'disabled', label: 'before' });
+    const page = await openConsole(h, '#/switches');
+    await page.click('tr[data-switch="stale"] button:has-text("Edit")');
+    const editor = page.locator('[data-switch-editor="stale"]');
+    await editor.locator('input[name="label"]').fill('from the page');
+    // the state changed from the list's own control: the list reloads under the open editor, whose draft must
+    // stay conditional on the version it was made from (saving it on the new version would undo the change)
+    await page.selectOption('select[aria-label="stale state"]', 'global');
+    await waitFor('the state change', () => switchRecord(h.client, 'stale')?.state === 'global');
+    await page.waitForTimeout(300);
+    await editor.locator('button.primary:has-text("Save")').click();
+    const message = editor.locator('.error');
+    await message.waitFor();
+    assert.match((await message.textContent()) ?? '', /Someone else changed this/);
+    assert.equal(switchRecord(h.client, 'stale')?.state, 'global', 'the other change stands');
+    assert.equal(switchRecord(h.client, 'stale')?.label, 'before');
     await page.close();
   });
 

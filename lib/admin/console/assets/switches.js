@@ -1,12 +1,12 @@
 // Switches (gutter-django parity): sorted list with the parent path greyed, state / compounded / concent, a
 // conditions editor whose argument and operator pickers come from the app's registries, negation, copy
 // conditions, delete with descendants (confirmed), export and import as JSON.
-import { useState } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
 import { call, get } from './api.js';
 import { Action, ErrorMessage, Loading, download, html, itemsOf, parseJson, useData } from './ui.js';
 
 const STATES = ['disabled', 'selective', 'global'];
-const versionOf = (record) => record.version ?? Date.parse(record.updatedAt);
+const versionOf = (record) => (record ? (record.version ?? Date.parse(record.updatedAt)) : undefined);
 
 export function SwitchList() {
   const [namespace, setNamespace] = useState('default');
@@ -172,7 +172,22 @@ function NewSwitch({ namespace, done }) {
 }
 
 function SwitchEditor({ record, all, registry, close }) {
-  const [draft, setDraft] = useState(() => structuredClone(record));
+  // The draft remembers the version it was made from: a save is conditional on that version, never on a newer one
+  // that arrived while the user edited (which would overwrite it). An untouched draft follows live changes.
+  const [edit, setEdit] = useState(() => ({
+    draft: structuredClone(record),
+    version: versionOf(record),
+    dirty: false,
+  }));
+  const draft = edit.draft;
+  const setDraft = (next) =>
+    setEdit((e) => ({ ...e, dirty: true, draft: typeof next === 'function' ? next(e.draft) : next }));
+  const latest = versionOf(record);
+  useEffect(() => {
+    setEdit((e) =>
+      e.dirty || latest === e.version ? e : { draft: structuredClone(record), version: latest, dirty: false },
+    );
+  }, [latest]);
   const [copyFrom, setCopyFrom] = useState('');
   const [error, setError] = useState();
   if (!record) return null;
@@ -186,7 +201,7 @@ function SwitchEditor({ record, all, registry, close }) {
     try {
       await call('PUT', pathOf(record), {
         body: { name, namespace, state, compounded, concent, label, description, conditions },
-        version: versionOf(record),
+        version: edit.version,
       });
       close();
     } catch (e) {
@@ -194,7 +209,7 @@ function SwitchEditor({ record, all, registry, close }) {
     }
   };
   return html`<article class="editor" data-switch-editor=${record.name}>
-    <h3>${record.name} <small class="muted">version ${versionOf(record)}</small></h3>
+    <h3>${record.name} <small class="muted" data-version=${edit.version}>version ${edit.version}</small></h3>
     <label class="inline"
       ><input
         type="checkbox"
