@@ -31,6 +31,7 @@ import { FlagServer } from '../lib/server/flag-server.js';
 import { buildConnectionToken } from '../lib/sync/featbit-token.js';
 import { createStreamingDataSource } from '../lib/sync/streaming-data-source.js';
 import { parseServerMessage } from '../lib/sync/sync-messages.js';
+import { RULE_FLAG_BASE_TIME as BASE_TIME, ruleFlag } from './rule-flag.js';
 
 const SECRET = 'v3faJy3RCUO8d-EJiVdN6waRfGjfNan02Ms9c0LiTD6w';
 const SIZES = [1, 100, 1000];
@@ -40,7 +41,6 @@ const measuredChanges = (clients: number): number => Math.max(50, Math.ceil(500 
 const CLIENT_THREADS = Math.max(1, os.cpus().length - 1);
 /** Warm-up changes: enough for ~2,000 client-side messages (fresh worker threads start with cold JIT). */
 const warmupChanges = (clients: number): number => Math.max(10, Math.ceil(2000 / clients));
-const BASE_TIME = Date.UTC(2024, 0, 1);
 const FLAG_KEY = 'bench-flag';
 /** How long one change may take to reach every client before the run fails. */
 const CHANGE_TIMEOUT_MS = 30_000;
@@ -56,46 +56,6 @@ interface WorkerJob {
 
 type WorkerMessage =
   { type: 'ready' } | { type: 'got'; change: number } | { type: 'samples'; receivedAt: Float64Array };
-
-/** A 3-condition rule flag; `change` rides in `description` so clients can tell changes apart. */
-function ruleFlag(key: string, change: number): Record<string, unknown> {
-  return {
-    id: `id-${key}`,
-    key,
-    name: key,
-    description: String(change),
-    updatedAt: new Date(BASE_TIME + 1000 + change).toISOString(),
-    variationType: 'boolean',
-    variations: [
-      { id: `${key}-on`, name: 'On', value: 'true' },
-      { id: `${key}-off`, name: 'Off', value: 'false' },
-    ],
-    targetUsers: [{ keyIds: ['qa-1', 'qa-2'], variationId: `${key}-on` }],
-    rules: [
-      {
-        id: `${key}-r1`,
-        name: 'eu pro adults',
-        dispatchKey: null,
-        includedInExpt: false,
-        conditions: [
-          { id: 'c1', property: 'country', op: 'IsOneOf', value: '["de","fr","nl"]' },
-          { id: 'c2', property: 'plan', op: 'Equal', value: 'pro' },
-          { id: 'c3', property: 'age', op: 'BiggerThan', value: '17' },
-        ],
-        variations: [{ id: `${key}-on`, rollout: [0, 1], exptRollout: 1 }],
-      },
-    ],
-    isEnabled: true,
-    disabledVariationId: `${key}-off`,
-    fallthrough: {
-      dispatchKey: null,
-      includedInExpt: false,
-      variations: [{ id: `${key}-off`, rollout: [0, 1], exptRollout: 1 }],
-    },
-    exptIncludeAllTargets: true,
-    isArchived: false,
-  };
-}
 
 // ------------------------------------------------------------------------------------------------ worker side
 

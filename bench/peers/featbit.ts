@@ -4,6 +4,8 @@
  * attributes are `customizedProperties` of strings.
  */
 import { FbClientBuilder, type IFbClient, type IUser } from '@featbit/node-server-sdk';
+
+export { FbClientBuilder };
 import { featbitBootstrapJson } from './featbit-flags.js';
 import type { PeerFormat } from './peer.js';
 import { attributesOf, silentPeerLogger, type BenchUser } from './scenario.js';
