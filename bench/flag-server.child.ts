@@ -5,8 +5,8 @@
  * - `{ type: 'change', n }`: applies a patch of flag `fan-out` (a 3-condition rule flag whose `description` is n)
  *   and answers `{ type: 'sent', n, at }`, `at` read on the machine's shared clock just before the store applies
  *   it (the clients stamp their receipt on the same clock);
- * - `{ type: 'memory' }`: answers `{ type: 'memory', heapUsed, rss, connections }` after two garbage collections
- *   (run with --expose-gc).
+ * - `{ type: 'memory' }`: answers `{ type: 'memory', heapUsed, rss, cpuMicros }` after two garbage collections
+ *   (run with --expose-gc); cpuMicros is the process's CPU time so far (user + system).
  */
 import { readFileSync } from 'node:fs';
 import { silentLogger } from '../lib/core/logger.js';
@@ -35,7 +35,8 @@ process.on('message', (message: { type: string; n?: number }) => {
     gc?.();
     gc?.();
     const { heapUsed, rss } = process.memoryUsage();
-    process.send?.({ type: 'memory', heapUsed, rss });
+    const { user, system } = process.cpuUsage();
+    process.send?.({ type: 'memory', heapUsed, rss, cpuMicros: user + system });
   } else if (message.type === 'stop') {
     void server.close().then(() => process.exit(0));
   }

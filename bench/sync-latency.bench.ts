@@ -23,15 +23,13 @@
 import type { Socket } from 'node:net';
 import os from 'node:os';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
-import { WebSocket, WebSocketServer } from 'ws';
-import { FeatureFlagClient } from '../lib/client/feature-flag-client.js';
+import { type WebSocket, WebSocketServer } from 'ws';
 import { silentLogger } from '../lib/core/logger.js';
 import { FlagStore } from '../lib/core/store/flag-store.js';
 import { FlagServer } from '../lib/server/flag-server.js';
-import { buildConnectionToken } from '../lib/sync/featbit-token.js';
-import { createStreamingDataSource } from '../lib/sync/streaming-data-source.js';
 import { parseServerMessage } from '../lib/sync/sync-messages.js';
-import { RULE_FLAG_BASE_TIME as BASE_TIME, ruleFlag } from './rule-flag.js';
+import { ruleFlag } from './rule-flag.js';
+import { featureFlagStreamClient, rawStreamClient } from './stream-clients.js';
 
 const SECRET = 'v3faJy3RCUO8d-EJiVdN6waRfGjfNan02Ms9c0LiTD6w';
 const SIZES = [1, 100, 1000];
@@ -74,44 +72,15 @@ async function runWorker(job: WorkerJob): Promise<void> {
   const ready: Array<Promise<void>> = [];
   const streamingUri = `ws://127.0.0.1:${job.port}`;
   for (let c = 0; c < job.count; c++) {
-    if (job.kind === 'raw') {
-      const socket = new WebSocket(
-        `${streamingUri}/streaming?type=server&token=${buildConnectionToken(SECRET)}`,
-        { perMessageDeflate: false },
-      );
-      ready.push(
-        new Promise<void>((resolve, reject) => {
-          socket.on('open', () =>
-            socket.send(JSON.stringify({ messageType: 'data-sync', data: { timestamp: 0 } })),
-          );
-          socket.on('error', reject);
-          socket.on('message', (data) => {
-            const message = JSON.parse(String(data)) as {
-              data: { eventType: string; featureFlags: Array<{ description: string }> };
-            };
-            if (message.data.eventType === 'full') resolve();
-            else record(c, Number(message.data.featureFlags[0].description));
-          });
-        }),
-      );
-      closers.push(() => socket.terminate());
-    } else {
-      const client = new FeatureFlagClient({
-        envSecret: SECRET,
-        streamingUri,
-        startWait: 60_000,
-        logger: silentLogger,
-        dataSource: (context) => createStreamingDataSource(context, { streamingUri, envSecret: SECRET }),
-      });
-      client.changes$.subscribe((changes) => {
-        if (changes.source !== 'patch') return;
-        const flag = client.store.flag(FLAG_KEY);
-        // The change number is also the version's offset (the client keeps no documents to read it from).
-        if (flag !== undefined) record(c, flag.version - (BASE_TIME + 1000));
-      });
-      ready.push(client.waitForInitialization().then(() => undefined));
-      closers.push(() => client.close());
-    }
+    const onChange = (change: number): void => record(c, change);
+    const client =
+      job.kind === 'raw'
+        ? rawStreamClient(streamingUri, SECRET, onChange)
+        : featureFlagStreamClient(streamingUri, SECRET, FLAG_KEY, onChange);
+    ready.push(client.ready);
+    closers.push(async () => {
+      await client.close();
+    });
   }
   await Promise.all(ready);
   port.postMessage({ type: 'ready' } satisfies WorkerMessage);
