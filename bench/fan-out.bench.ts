@@ -214,4 +214,11 @@ for (const r of results) {
       `${(r.connectMs / 1000).toFixed(1)} s |`,
   );
 }
+const budgetRows = results.filter((r) => r.clients === 1000);
+for (const r of budgetRows) {
+  console.log(
+    `\nBudget (DESIGN §7): a change reaches 1,000 clients with p99 < 10 ms — ${r.kind === 'raw' ? 'raw ws' : 'FeatureFlagClient'}: ` +
+      `${r.p99 < 10 ? 'met' : '**not met**'} (p99 ${f(r.p99)} ms; the server alone spent ${f(r.serverCpuPerChange / 1000)} ms of CPU per change).`,
+  );
+}
 process.exit(0);
