@@ -45,7 +45,10 @@ import {
   S3_KEY,
   USERS,
   USER_COUNT,
+  VARIED_USERS,
+  VARIED_USERS_NUMERIC_AGE,
   featbitSplitServesTrue,
+  handWrittenRule,
   flagKeyAt,
   flagKindAt,
   ruleAccepts,
@@ -89,6 +92,12 @@ const ldUsers = USERS.map(launchDarklyContext);
 const gbUsers = USERS.map(growthBookUserContext);
 const ulUsers = USERS.map(unleashContext);
 const ofUsers = USERS.map(openFeatureContext);
+// Issue 16: the varied users, each SDK's shape built once per user (outside the timing).
+const fbVaried = VARIED_USERS.map(featbitUser);
+const ldVaried = VARIED_USERS.map(launchDarklyContext);
+const gbVaried = VARIED_USERS.map(growthBookUserContext);
+const ulVaried = VARIED_USERS.map(unleashContext);
+const ofVaried = VARIED_USERS.map(openFeatureContext);
 
 // ------------------------------------------------------------------------------------------------ checks
 
@@ -298,6 +307,155 @@ const s4: Row[] = [
 ];
 printRows('S4 — all 200 flags for one user (budget ≤ 30 µs = 30,000 ns; best peer: 194 µs)', s4);
 
+// ------------------------------------------------------------------------------------------------ varied users
+
+// Issue 16: the same scenarios over the 10,000 varied users (bench/peers/scenario.ts `VARIED_USERS`), cycled
+// through; each SDK gets its own shape of the same user. Written out again (not made by a factory) so that each
+// row keeps call-site feedback of its own.
+let variedCursor = 0;
+const nextVaried = (): number => (variedCursor = variedCursor === LAST_USER ? 0 : variedCursor + 1);
+
+// Their answers are checked here, after the single-user rows: checked earlier, the varied users' dozens of shapes
+// would reach the evaluator's inline caches before the single-user rows are timed, and change what those measure.
+for (const implementation of answerers) {
+  const { name } = implementation;
+  const answer = async (key: string, user: BenchUser): Promise<boolean> => implementation.answer(key, user);
+  let variedWrong = 0;
+  for (const user of VARIED_USERS) {
+    if ((await answer(S2_KEY, user)) !== ruleAccepts(user)) variedWrong++;
+    if ((await answer(S1_KEY, user)) !== true) variedWrong++;
+    if (
+      implementation.featbitBucketing &&
+      (await answer(S3_KEY, user)) !== featbitSplitServesTrue(S3_KEY, user.key)
+    ) {
+      variedWrong++;
+    }
+  }
+  assert.equal(variedWrong, 0, `${name}: ${variedWrong} wrong answers over the varied users`);
+}
+{
+  let accepted = 0;
+  for (let i = 0; i < USER_COUNT; i++) {
+    assert.equal(
+      handWrittenRule(VARIED_USERS_NUMERIC_AGE[i]),
+      ruleAccepts(VARIED_USERS[i]),
+      'hand-written S2 floor',
+    );
+    if (ruleAccepts(VARIED_USERS[i])) accepted++;
+  }
+  console.log(
+    `Varied users: ${USER_COUNT.toLocaleString('en-US')}, S2's rule accepts ${accepted.toLocaleString('en-US')} of them.`,
+  );
+}
+
+const s1Varied: Row[] = [
+  await timeRow('**Switchyard client** `boolVariation`, varied users', () =>
+    do_not_optimize(client.boolVariation(S1_KEY, VARIED_USERS[nextVaried()], false)),
+  ),
+  await timeRow(`${featbitPeer.name} (awaited), varied users`, () =>
+    fb.boolVariation(S1_KEY, fbVaried[nextVaried()], false),
+  ),
+  await timeRow(`${launchDarklyPeer.name} (awaited), varied users`, () =>
+    ld.variation(S1_KEY, ldVaried[nextVaried()], false),
+  ),
+  await timeRow(`${growthBookPeer.name}, varied users`, () =>
+    do_not_optimize(gb.isOn(S1_KEY, gbVaried[nextVaried()])),
+  ),
+  await timeRow(`${unleashPeer.name}, varied users`, () =>
+    do_not_optimize(ul.isEnabled(S1_KEY, ulVaried[nextVaried()])),
+  ),
+  await timeRow(`${openFeaturePeer.name} (awaited), varied users`, () =>
+    of.getBooleanValue(S1_KEY, false, ofVaried[nextVaried()]),
+  ),
+];
+printRows('S1 over 10,000 varied users (issue 16 budget ≤ 20 ns)', s1Varied);
+
+const s2Varied: Row[] = [
+  await timeRow('**Switchyard client** `boolVariation`, varied users', () =>
+    do_not_optimize(client.boolVariation(S2_KEY, VARIED_USERS[nextVaried()], false)),
+  ),
+  await timeRow('Switchyard engine only `evaluateFlag`, varied users', () =>
+    do_not_optimize(
+      evaluateFlag(store.flag(S2_KEY), S2_KEY, VARIED_USERS[nextVaried()], segments, silentLogger),
+    ),
+  ),
+  await timeRow('hand-written floor: inline rule, numeric ages, varied users', () =>
+    do_not_optimize(handWrittenRule(VARIED_USERS_NUMERIC_AGE[nextVaried()])),
+  ),
+  await timeRow('hand-written, `Number(age)` of the string ages, varied users', () => {
+    const user = VARIED_USERS[nextVaried()];
+    const country = user.country;
+    return do_not_optimize(
+      (country === 'FR' || country === 'DE' || country === 'US') &&
+        user.plan === 'pro' &&
+        Number(user.age) > 18,
+    );
+  }),
+  await timeRow(`${featbitPeer.name} (awaited), varied users`, () =>
+    fb.boolVariation(S2_KEY, fbVaried[nextVaried()], false),
+  ),
+  await timeRow(`${launchDarklyPeer.name} (awaited), varied users`, () =>
+    ld.variation(S2_KEY, ldVaried[nextVaried()], false),
+  ),
+  await timeRow(`${growthBookPeer.name}, varied users`, () =>
+    do_not_optimize(gb.isOn(S2_KEY, gbVaried[nextVaried()])),
+  ),
+  await timeRow(`${unleashPeer.name}, varied users`, () =>
+    do_not_optimize(ul.isEnabled(S2_KEY, ulVaried[nextVaried()])),
+  ),
+  await timeRow(`${openFeaturePeer.name} (awaited), varied users`, () =>
+    of.getBooleanValue(S2_KEY, false, ofVaried[nextVaried()]),
+  ),
+];
+printRows(
+  'S2 over 10,000 varied users (issue 16 budget ≤ 50 ns and ≤ 1.5 × the hand-written floor)',
+  s2Varied,
+);
+
+const s3Varied: Row[] = [
+  await timeRow('**Switchyard client** `boolVariation`, varied users', () =>
+    do_not_optimize(client.boolVariation(S3_KEY, VARIED_USERS[nextVaried()], false)),
+  ),
+  await timeRow(`${featbitPeer.name} (awaited), varied users`, () =>
+    fb.boolVariation(S3_KEY, fbVaried[nextVaried()], false),
+  ),
+  await timeRow(`${launchDarklyPeer.name} (awaited), varied users`, () =>
+    ld.variation(S3_KEY, ldVaried[nextVaried()], false),
+  ),
+  await timeRow(`${growthBookPeer.name}, varied users`, () =>
+    do_not_optimize(gb.isOn(S3_KEY, gbVaried[nextVaried()])),
+  ),
+  await timeRow(`${unleashPeer.name}, varied users`, () =>
+    do_not_optimize(ul.isEnabled(S3_KEY, ulVaried[nextVaried()])),
+  ),
+  await timeRow(`${openFeaturePeer.name} (awaited), varied users`, () =>
+    of.getBooleanValue(S3_KEY, false, ofVaried[nextVaried()]),
+  ),
+];
+printRows('S3 over 10,000 varied users (issue 16 budget ≤ 200 ns)', s3Varied);
+
+const s4Varied: Row[] = [
+  await timeRow('**Switchyard client** `allFlagStates`, varied users', () =>
+    do_not_optimize(client.allFlagStates(VARIED_USERS[nextVaried()])),
+  ),
+  await timeRow(`${featbitPeer.name} \`getAllVariations\` (awaited), varied users`, () =>
+    fb.getAllVariations(fbVaried[nextVaried()]),
+  ),
+  await timeRow(`${launchDarklyPeer.name} \`allFlagsState\` (awaited), varied users`, () =>
+    ld.allFlagsState(ldVaried[nextVaried()]),
+  ),
+  await timeRow(`${growthBookPeer.name}, \`evalFeature\` × 200, varied users`, () =>
+    do_not_optimize(growthBookAllFeatures(gb, gbKeys, gbVaried[nextVaried()])),
+  ),
+  await timeRow(`${unleashPeer.name}, \`isEnabled\` × 200, varied users`, () =>
+    do_not_optimize(unleashAllToggles(ul, ulNames, ulVaried[nextVaried()])),
+  ),
+  await timeRow(`${openFeaturePeer.name}, \`getBooleanValue\` × 200 awaited in turn, varied users`, () =>
+    openFeatureAllFlags(of, ofKeys, ofVaried[nextVaried()]),
+  ),
+];
+printRows('S4 over 10,000 varied users (issue 16 budget ≤ 30 µs)', s4Varied);
+
 await Promise.all(
   [ours, featbit, launchDarkly, growthBook, unleash, openFeature].map((loaded) => loaded.close()),
 );
@@ -357,13 +515,17 @@ if (parsedDocs !== undefined) {
 
 const bestPeer = (rows: readonly Row[]): Row =>
   rows
-    .filter((row) => !row.name.includes('Switchyard'))
+    .filter((row) => !row.name.includes('Switchyard') && !row.name.startsWith('hand-written'))
     .reduce((best, row) => (row.ns < best.ns ? row : best));
 const verdicts = [
   { scenario: 'S1', rows: s1, budget: 20 },
   { scenario: 'S2', rows: s2, budget: 60 },
   { scenario: 'S3', rows: s3, budget: 200 },
   { scenario: 'S4', rows: s4, budget: 30_000 },
+  { scenario: 'S1, varied users', rows: s1Varied, budget: 20 },
+  { scenario: 'S2, varied users', rows: s2Varied, budget: 50 },
+  { scenario: 'S3, varied users', rows: s3Varied, budget: 200 },
+  { scenario: 'S4, varied users', rows: s4Varied, budget: 30_000 },
 ];
 console.log(
   `\n### Budgets (docs/budgets.md; "met" judges the mean: the median of ${ROUNDS} rounds' means, p50 shown too)\n`,
@@ -376,6 +538,14 @@ for (const { scenario, rows, budget } of verdicts) {
   console.log(
     `| ${scenario} | ${fmt(ours.ns)} ns | ${fmt(ours.p50)} ns | ≤ ${budget.toLocaleString('en-US')} ns | ` +
       `${ours.ns <= budget ? 'yes' : '**no**'} | ${best.name} ${fmt(best.ns)} ns | ${(best.ns / ours.ns).toFixed(1)} |`,
+  );
+}
+const floor = s2Varied.find((row) => row.name.startsWith('hand-written floor'));
+if (floor !== undefined) {
+  const ratio = s2Varied[0].ns / floor.ns;
+  console.log(
+    `| S2, varied users ÷ hand-written floor | ${ratio.toFixed(2)} × | | ≤ 1.5 × | ${ratio <= 1.5 ? 'yes' : '**no**'} | ` +
+      `floor ${fmt(floor.ns)} ns | |`,
   );
 }
 const oursHeap = heapRows[0].bytes / MIB;

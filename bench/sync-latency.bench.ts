@@ -23,14 +23,13 @@
 import type { Socket } from 'node:net';
 import os from 'node:os';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
-import { WebSocket, WebSocketServer } from 'ws';
-import { FeatureFlagClient } from '../lib/client/feature-flag-client.js';
+import { type WebSocket, WebSocketServer } from 'ws';
 import { silentLogger } from '../lib/core/logger.js';
 import { FlagStore } from '../lib/core/store/flag-store.js';
 import { FlagServer } from '../lib/server/flag-server.js';
-import { buildConnectionToken } from '../lib/sync/featbit-token.js';
-import { createStreamingDataSource } from '../lib/sync/streaming-data-source.js';
 import { parseServerMessage } from '../lib/sync/sync-messages.js';
+import { ruleFlag } from './rule-flag.js';
+import { featureFlagStreamClient, rawStreamClient } from './stream-clients.js';
 
 const SECRET = 'v3faJy3RCUO8d-EJiVdN6waRfGjfNan02Ms9c0LiTD6w';
 const SIZES = [1, 100, 1000];
@@ -40,7 +39,6 @@ const measuredChanges = (clients: number): number => Math.max(50, Math.ceil(500 
 const CLIENT_THREADS = Math.max(1, os.cpus().length - 1);
 /** Warm-up changes: enough for ~2,000 client-side messages (fresh worker threads start with cold JIT). */
 const warmupChanges = (clients: number): number => Math.max(10, Math.ceil(2000 / clients));
-const BASE_TIME = Date.UTC(2024, 0, 1);
 const FLAG_KEY = 'bench-flag';
 /** How long one change may take to reach every client before the run fails. */
 const CHANGE_TIMEOUT_MS = 30_000;
@@ -56,46 +54,6 @@ interface WorkerJob {
 
 type WorkerMessage =
   { type: 'ready' } | { type: 'got'; change: number } | { type: 'samples'; receivedAt: Float64Array };
-
-/** A 3-condition rule flag; `change` rides in `description` so clients can tell changes apart. */
-function ruleFlag(key: string, change: number): Record<string, unknown> {
-  return {
-    id: `id-${key}`,
-    key,
-    name: key,
-    description: String(change),
-    updatedAt: new Date(BASE_TIME + 1000 + change).toISOString(),
-    variationType: 'boolean',
-    variations: [
-      { id: `${key}-on`, name: 'On', value: 'true' },
-      { id: `${key}-off`, name: 'Off', value: 'false' },
-    ],
-    targetUsers: [{ keyIds: ['qa-1', 'qa-2'], variationId: `${key}-on` }],
-    rules: [
-      {
-        id: `${key}-r1`,
-        name: 'eu pro adults',
-        dispatchKey: null,
-        includedInExpt: false,
-        conditions: [
-          { id: 'c1', property: 'country', op: 'IsOneOf', value: '["de","fr","nl"]' },
-          { id: 'c2', property: 'plan', op: 'Equal', value: 'pro' },
-          { id: 'c3', property: 'age', op: 'BiggerThan', value: '17' },
-        ],
-        variations: [{ id: `${key}-on`, rollout: [0, 1], exptRollout: 1 }],
-      },
-    ],
-    isEnabled: true,
-    disabledVariationId: `${key}-off`,
-    fallthrough: {
-      dispatchKey: null,
-      includedInExpt: false,
-      variations: [{ id: `${key}-off`, rollout: [0, 1], exptRollout: 1 }],
-    },
-    exptIncludeAllTargets: true,
-    isArchived: false,
-  };
-}
 
 // ------------------------------------------------------------------------------------------------ worker side
 
@@ -114,44 +72,15 @@ async function runWorker(job: WorkerJob): Promise<void> {
   const ready: Array<Promise<void>> = [];
   const streamingUri = `ws://127.0.0.1:${job.port}`;
   for (let c = 0; c < job.count; c++) {
-    if (job.kind === 'raw') {
-      const socket = new WebSocket(
-        `${streamingUri}/streaming?type=server&token=${buildConnectionToken(SECRET)}`,
-        { perMessageDeflate: false },
-      );
-      ready.push(
-        new Promise<void>((resolve, reject) => {
-          socket.on('open', () =>
-            socket.send(JSON.stringify({ messageType: 'data-sync', data: { timestamp: 0 } })),
-          );
-          socket.on('error', reject);
-          socket.on('message', (data) => {
-            const message = JSON.parse(String(data)) as {
-              data: { eventType: string; featureFlags: Array<{ description: string }> };
-            };
-            if (message.data.eventType === 'full') resolve();
-            else record(c, Number(message.data.featureFlags[0].description));
-          });
-        }),
-      );
-      closers.push(() => socket.terminate());
-    } else {
-      const client = new FeatureFlagClient({
-        envSecret: SECRET,
-        streamingUri,
-        startWait: 60_000,
-        logger: silentLogger,
-        dataSource: (context) => createStreamingDataSource(context, { streamingUri, envSecret: SECRET }),
-      });
-      client.changes$.subscribe((changes) => {
-        if (changes.source !== 'patch') return;
-        const flag = client.store.flag(FLAG_KEY);
-        // The change number is also the version's offset (the client keeps no documents to read it from).
-        if (flag !== undefined) record(c, flag.version - (BASE_TIME + 1000));
-      });
-      ready.push(client.waitForInitialization().then(() => undefined));
-      closers.push(() => client.close());
-    }
+    const onChange = (change: number): void => record(c, change);
+    const client =
+      job.kind === 'raw'
+        ? rawStreamClient(streamingUri, SECRET, onChange)
+        : featureFlagStreamClient(streamingUri, SECRET, FLAG_KEY, onChange);
+    ready.push(client.ready);
+    closers.push(async () => {
+      await client.close();
+    });
   }
   await Promise.all(ready);
   port.postMessage({ type: 'ready' } satisfies WorkerMessage);

@@ -4,9 +4,11 @@
  * attributes are `customizedProperties` of strings.
  */
 import { FbClientBuilder, type IFbClient, type IUser } from '@featbit/node-server-sdk';
+
+export { FbClientBuilder };
 import { featbitBootstrapJson } from './featbit-flags.js';
 import type { PeerFormat } from './peer.js';
-import { silentPeerLogger, type BenchUser } from './scenario.js';
+import { attributesOf, silentPeerLogger, type BenchUser } from './scenario.js';
 
 export const featbitPeer: PeerFormat<IFbClient> = {
   name: 'FeatBit node SDK',
@@ -24,13 +26,13 @@ export const featbitPeer: PeerFormat<IFbClient> = {
 
 /** The user as the FeatBit SDK takes it (what its `UserBuilder` builds). */
 export function featbitUser(user: BenchUser): IUser {
+  const { name = '', ...custom } = attributesOf(user, 'strings');
   return {
     key: user.key,
-    name: user.name,
-    customizedProperties: [
-      { name: 'country', value: user.country },
-      { name: 'plan', value: user.plan },
-      { name: 'age', value: String(user.age) },
-    ],
+    name: String(name),
+    customizedProperties: Object.entries(custom).map(([property, value]) => ({
+      name: property,
+      value: String(value),
+    })),
   };
 }

@@ -13,7 +13,14 @@ import {
   type UserContext,
 } from '@growthbook/growthbook';
 import type { PeerFormat } from './peer.js';
-import { RULE_AGE_ABOVE, RULE_COUNTRIES, RULE_PLAN, type BenchUser, type FlagKind } from './scenario.js';
+import {
+  attributesOf,
+  RULE_AGE_ABOVE,
+  RULE_COUNTRIES,
+  RULE_PLAN,
+  type BenchUser,
+  type FlagKind,
+} from './scenario.js';
 
 /** One feature as in GrowthBook's SDK payload (`features` map). */
 function growthBookFeature(key: string, kind: FlagKind): FeatureDefinition {
@@ -60,7 +67,7 @@ export const growthBookPeer: PeerFormat<GrowthBookClient> = {
 /** The user as a GrowthBook user context. */
 export function growthBookUserContext(user: BenchUser): UserContext {
   return {
-    attributes: { id: user.key, name: user.name, country: user.country, plan: user.plan, age: user.age },
+    attributes: { id: user.key, ...attributesOf(user, 'age-as-number') },
   };
 }
 

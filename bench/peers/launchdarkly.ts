@@ -8,6 +8,7 @@ import { init, type LDClient, type LDContext } from '@launchdarkly/node-server-s
 import { TestData } from '@launchdarkly/node-server-sdk/integrations';
 import type { PeerFormat } from './peer.js';
 import {
+  attributesOf,
   RULE_AGE_ABOVE,
   RULE_COUNTRIES,
   RULE_PLAN,
@@ -106,12 +107,5 @@ export const launchDarklyPeer: PeerFormat<LaunchDarklyHandle> = {
 
 /** The user as a LaunchDarkly user context. */
 export function launchDarklyContext(user: BenchUser): LDContext {
-  return {
-    kind: 'user',
-    key: user.key,
-    name: user.name,
-    country: user.country,
-    plan: user.plan,
-    age: user.age,
-  };
+  return { kind: 'user', key: user.key, ...attributesOf(user, 'age-as-number') };
 }

@@ -8,6 +8,7 @@
 import { InMemoryProvider, OpenFeature, type Client, type EvaluationContext } from '@openfeature/server-sdk';
 import type { PeerFormat } from './peer.js';
 import {
+  attributesOf,
   featbitSplitServesTrue,
   RULE_AGE_ABOVE,
   RULE_COUNTRIES,
@@ -101,7 +102,7 @@ export const openFeaturePeer: PeerFormat<OpenFeatureHandle> = {
 
 /** The user as an OpenFeature evaluation context. */
 export function openFeatureContext(user: BenchUser): EvaluationContext {
-  return { targetingKey: user.key, name: user.name, country: user.country, plan: user.plan, age: user.age };
+  return { targetingKey: user.key, ...attributesOf(user, 'age-as-number') };
 }
 
 /** Every flag for one user (OpenFeature has no all-flags call): one awaited `getBooleanValue` per key, in turn. */

@@ -33,13 +33,39 @@ export const RULE_PLAN = 'pro';
 /** The age must be strictly bigger than this. */
 export const RULE_AGE_ABOVE = 18;
 
-/** A user as the application has it: the plain object our client takes as it is. */
+/**
+ * A user as the application has it: the plain object our client takes as it is. The single-user rows and S3's
+ * uniform users have every attribute, age a number; the varied users ({@link VARIED_USERS}) may lack any
+ * attribute but the key, carry numbers as strings, and have other attributes besides.
+ */
 export interface BenchUser {
   readonly key: string;
-  readonly name: string;
-  readonly country: string;
-  readonly plan: string;
-  readonly age: number;
+  readonly name?: string;
+  readonly country?: string;
+  readonly plan?: string;
+  readonly age?: number | string;
+  readonly [attribute: string]: string | number | undefined;
+}
+
+/** What every peer adapter copies from a user: its attributes but the key, in the user's own order. */
+export function attributesOf(
+  user: BenchUser,
+  numbers: 'as-given' | 'strings' | 'age-as-number',
+): Record<string, string | number> {
+  const attributes: Record<string, string | number> = {};
+  for (const name of Object.keys(user)) {
+    const value = user[name];
+    if (name === 'key' || value === undefined) continue;
+    // Numeric operators of LaunchDarkly, GrowthBook and the OpenFeature evaluator compare numbers only: their
+    // users get `age` as a number (converted once, at set-up, outside any timing — in the peers' favour).
+    attributes[name] =
+      numbers === 'strings'
+        ? String(value)
+        : numbers === 'age-as-number' && name === 'age'
+          ? Number(value)
+          : value;
+  }
+  return attributes;
 }
 
 /** Key of flag number `index`. */
@@ -91,9 +117,71 @@ export const USERS: readonly BenchUser[] = Array.from({ length: USER_COUNT }, (_
   age: 10 + (i % 50),
 }));
 
-/** The right answer of the `rule` kind, written from the issue's words (not from any implementation). */
+/**
+ * The right answer of the `rule` kind, written from the issue's words (not from any implementation): a missing
+ * attribute fails its condition; an age given as a string is read as the number it spells (FeatBit's rule).
+ */
 export function ruleAccepts(user: BenchUser): boolean {
-  return RULE_COUNTRIES.includes(user.country) && user.plan === RULE_PLAN && user.age > RULE_AGE_ABOVE;
+  return (
+    user.country !== undefined &&
+    RULE_COUNTRIES.includes(user.country) &&
+    user.plan === RULE_PLAN &&
+    user.age !== undefined &&
+    Number(user.age) > RULE_AGE_ABOVE
+  );
+}
+
+/**
+ * Issue 16's users: 10,000 as a service meets them, parsed from JSON. Any attribute but the key may be missing
+ * (name 1 in 7, country 1 in 11, plan 1 in 13, age 1 in 17); age is a string ("30", as FeatBit's SDKs carry
+ * custom attributes) for three users in four and a number for the fourth; some users have other attributes
+ * (email, team, a string flag "true", a number); and the custom attributes come in one of four orders. So the
+ * users have dozens of hidden classes, as real traffic does, where {@link MATCHING_USER} has one.
+ */
+export const VARIED_USERS: readonly BenchUser[] = JSON.parse(
+  JSON.stringify(
+    Array.from({ length: USER_COUNT }, (_, i) => {
+      const custom: Array<[string, string | number]> = [];
+      if (i % 11 !== 5) custom.push(['country', COUNTRY_CYCLE[i % COUNTRY_CYCLE.length]]);
+      if (i % 13 !== 6) custom.push(['plan', PLAN_CYCLE[i % PLAN_CYCLE.length]]);
+      const age = 10 + (i % 50);
+      if (i % 17 !== 8) custom.push(['age', i % 4 === 0 ? age : String(age)]);
+      if (i % 3 === 0) custom.push(['email', `user${i}@example.com`]);
+      if (i % 5 === 1) custom.push(['team', `team-${i % 40}`]);
+      if (i % 6 === 2) custom.push(['beta', 'true']);
+      if (i % 9 === 4) custom.push(['signupDays', i % 400]);
+      // Four orders: as built, reversed, rotated by one, rotated by two.
+      const order = i % 4;
+      const ordered =
+        order === 1
+          ? custom.reverse()
+          : order >= 2
+            ? [...custom.slice(order - 1), ...custom.slice(0, order - 1)]
+            : custom;
+      const user: Record<string, string | number> = { key: `user-${i}` };
+      if (i % 7 !== 3) user.name = `User ${i}`;
+      for (const [name, value] of ordered) user[name] = value;
+      return user;
+    }),
+  ),
+) as BenchUser[];
+
+/**
+ * The varied users with every present age as a number: the input of the hand-written S2 floor (issue 16's
+ * "hand-written inline check of the same rule with numeric ages").
+ */
+export const VARIED_USERS_NUMERIC_AGE: readonly BenchUser[] = VARIED_USERS.map((user) =>
+  user.age === undefined ? user : { ...user, age: Number(user.age) },
+);
+
+/** The hand-written S2 floor: the rule as one inline expression, over users whose age is a number. */
+export function handWrittenRule(user: BenchUser): boolean {
+  const country = user.country;
+  return (
+    (country === 'FR' || country === 'DE' || country === 'US') &&
+    user.plan === 'pro' &&
+    (user.age as number) > 18
+  );
 }
 
 /**

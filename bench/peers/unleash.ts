@@ -7,7 +7,14 @@
 import { once } from 'node:events';
 import { InMemStorageProvider, Unleash, type Context, type ClientFeaturesResponse } from 'unleash-client';
 import type { PeerFormat } from './peer.js';
-import { RULE_AGE_ABOVE, RULE_COUNTRIES, RULE_PLAN, type BenchUser, type FlagKind } from './scenario.js';
+import {
+  attributesOf,
+  RULE_AGE_ABOVE,
+  RULE_COUNTRIES,
+  RULE_PLAN,
+  type BenchUser,
+  type FlagKind,
+} from './scenario.js';
 
 /** One toggle as in the Unleash client API (`/api/client/features`). */
 function unleashToggle(key: string, kind: FlagKind): Record<string, unknown> {
@@ -77,7 +84,7 @@ export const unleashPeer: PeerFormat<Unleash> = {
 export function unleashContext(user: BenchUser): Context {
   return {
     userId: user.key,
-    properties: { name: user.name, country: user.country, plan: user.plan, age: String(user.age) },
+    properties: attributesOf(user, 'strings') as Record<string, string>,
   };
 }
 

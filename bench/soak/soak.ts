@@ -9,15 +9,15 @@
  *   npm run soak                                   # 10 minutes, 1,000 clients
  *   SOAK_SECONDS=60 CLIENTS=200 npm run soak       # a short run while developing
  */
-import { fork, spawn, type ChildProcess } from 'node:child_process';
+import { fork, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { FeatureFlagClient } from '../../lib/client/feature-flag-client.js';
 import { silentLogger } from '../../lib/core/logger.js';
 import { RedisStorage } from '../../lib/storage/index.js';
+import { spawnRedisServer, stopProcess } from '../bench-redis.js';
 
 const SECONDS = Number(process.env.SOAK_SECONDS ?? 600);
 const CLIENTS = Number(process.env.CLIENTS ?? 1000);
@@ -37,43 +37,11 @@ const log = (text: string): void => console.log(`[soak ${elapsed()}] ${text}`);
 // ------------------------------------------------------------------------------------------ redis
 const redisDir = mkdtempSync(join(tmpdir(), 'switchyard-soak-'));
 let redis: ChildProcess | undefined;
-function portOpen(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = createConnection({ host: '127.0.0.1', port });
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
-}
 async function startRedis(): Promise<void> {
-  if (await portOpen(REDIS_PORT))
-    throw new Error(`Port ${REDIS_PORT} is taken: set SOAK_REDIS_PORT to a free one.`);
-  redis = spawn(
-    'redis-server',
-    [
-      '--port',
-      String(REDIS_PORT),
-      '--bind',
-      '127.0.0.1',
-      '--save',
-      '',
-      '--appendonly',
-      'yes',
-      '--dir',
-      redisDir,
-    ],
-    { stdio: 'ignore' },
-  );
-  while (!(await portOpen(REDIS_PORT))) await pause(20);
+  redis = await spawnRedisServer(REDIS_PORT, redisDir);
 }
 async function stopRedis(): Promise<void> {
-  const child = redis;
-  if (child === undefined || child.exitCode !== null) return;
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  child.kill('SIGTERM'); // redis flushes its append-only file on SIGTERM
-  await exited;
+  await stopProcess(redis);
 }
 
 // ------------------------------------------------------------------------------------------ server
@@ -98,11 +66,7 @@ async function startServer(): Promise<void> {
   });
 }
 async function stopServer(): Promise<void> {
-  const child = server;
-  if (child === undefined || child.exitCode !== null) return;
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  child.kill('SIGTERM');
-  await exited;
+  await stopProcess(server);
 }
 
 // ------------------------------------------------------------------------------------------ clients

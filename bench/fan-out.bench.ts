@@ -1,0 +1,224 @@
+/**
+ * Issue 16 — fan-out with the server alone in its process: a `FlagServer` (bench/flag-server.child.ts) and the
+ * clients in CLIENT_PROCESSES other processes (bench/fan-out-clients.child.ts), 1,000 and 10,000 connections.
+ * The parent only orders changes: for each change it asks the server process to apply a patch of one 3-condition
+ * rule flag, waits until every client has it, pauses 10 ms, and goes on. Latency = when a client has the change
+ * minus when the server process was about to apply it, both on the machine's shared clock
+ * (`performance.timeOrigin + performance.now()`, one clock for all processes). Rows: raw FeatBit-protocol
+ * clients (the least client work: what is measured is mostly the server and the kernel) and real
+ * `FeatureFlagClient`s. Server memory per connection: heap and RSS of the server process after two GCs, with
+ * the clients connected minus before they connected, divided by the connections.
+ *
+ * Run: `node --expose-gc build/bench/fan-out.bench.js` (or `npm run bench -- fan-out`). Env: SIZES (default
+ * "1000,10000"), CLIENT_PROCESSES (default 3), KINDS (default "raw,client"; the real clients at 1,000 only).
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+import os from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { stopProcess } from './bench-redis.js';
+
+const SIZES = (process.env.SIZES ?? '1000,10000').split(',').map(Number);
+const PROCESSES = Number(process.env.CLIENT_PROCESSES ?? 3);
+const KINDS = (process.env.KINDS ?? 'raw,client').split(',');
+const SECRET = 'fanOutSecretQ0ae1ZkRrmc2QkXoZZb9T0G5sa1dFt';
+const CHANGE_TIMEOUT_MS = 60_000;
+const here = dirname(fileURLToPath(import.meta.url));
+const pause = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+const warmupChanges = (clients: number): number => (clients >= 10_000 ? 10 : 30);
+const measuredChanges = (clients: number): number => (clients >= 10_000 ? 50 : 100);
+
+interface Memory {
+  heapUsed: number;
+  rss: number;
+  cpuMicros: number;
+}
+interface Result {
+  kind: string;
+  clients: number;
+  p50: number;
+  p99: number;
+  max: number;
+  everyClientP50: number;
+  everyClientP99: number;
+  heapPerConnection: number;
+  rssPerConnection: number;
+  connectMs: number;
+  /** Server process CPU time per change (apply, serialize, write to every socket), µs. */
+  serverCpuPerChange: number;
+}
+
+function startServer(): Promise<{ child: ChildProcess; port: number }> {
+  const child = fork(join(here, 'flag-server.child.js'), [], {
+    env: { ...process.env, SECRET, PORT: '0' },
+    execArgv: ['--expose-gc'],
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  return new Promise((resolve) =>
+    child.on('message', (message: { type: string; port: number }) => {
+      if (message.type === 'listening') resolve({ child, port: message.port });
+    }),
+  );
+}
+
+function serverMemory(server: ChildProcess): Promise<Memory> {
+  return new Promise((resolve) => {
+    const listener = (message: { type: string } & Memory): void => {
+      if (message.type !== 'memory') return;
+      server.off('message', listener);
+      resolve(message);
+    };
+    server.on('message', listener);
+    server.send({ type: 'memory' });
+  });
+}
+
+const percentile = (sorted: Float64Array, p: number): number =>
+  sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
+
+async function measure(kind: string, clients: number): Promise<Result> {
+  const { child: server, port } = await startServer();
+  await pause(200);
+  const before = await serverMemory(server);
+  const warmup = warmupChanges(clients);
+  const changes = warmup + measuredChanges(clients);
+  const sentAt = new Float64Array(changes + 1);
+  const got = new Uint32Array(changes + 1);
+  const waiters = new Map<number, () => void>();
+  server.on('message', (message: { type: string; n: number; at: number }) => {
+    if (message.type === 'sent') sentAt[message.n] = message.at;
+  });
+  const connectStart = performance.now();
+  const processes: ChildProcess[] = [];
+  const counts: number[] = [];
+  const readies: Array<Promise<void>> = [];
+  for (let p = 0; p < PROCESSES; p++) {
+    const count = Math.floor(clients / PROCESSES) + (p < clients % PROCESSES ? 1 : 0);
+    counts.push(count);
+    const child = fork(join(here, 'fan-out-clients.child.js'), [], {
+      env: {
+        ...process.env,
+        SECRET,
+        PORT: String(port),
+        COUNT: String(count),
+        CHANGES: String(changes),
+        KIND: kind,
+      },
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+      serialization: 'advanced',
+    });
+    processes.push(child);
+    readies.push(
+      new Promise<void>((resolve) =>
+        child.on('message', (message: { type: string; n: number }) => {
+          if (message.type === 'ready') resolve();
+          else if (message.type === 'got' && ++got[message.n] === PROCESSES) waiters.get(message.n)?.();
+        }),
+      ),
+    );
+  }
+  await Promise.all(readies);
+  const connectMs = performance.now() - connectStart;
+  await pause(500);
+  const connected = await serverMemory(server);
+
+  for (let n = 1; n <= changes; n++) {
+    const arrived = new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(
+        () =>
+          reject(
+            new Error(`change ${n} did not reach all ${clients} clients within ${CHANGE_TIMEOUT_MS} ms`),
+          ),
+        CHANGE_TIMEOUT_MS,
+      );
+      waiters.set(n, () => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+    server.send({ type: 'change', n });
+    await arrived;
+    await pause(10);
+  }
+
+  const afterChanges = await serverMemory(server);
+  const samples = await Promise.all(
+    processes.map(
+      (child) =>
+        new Promise<Float64Array>((resolve) => {
+          child.on('message', (message: { type: string; receivedAt: Float64Array }) => {
+            if (message.type === 'samples') resolve(message.receivedAt);
+          });
+          child.send({ type: 'finish' });
+        }),
+    ),
+  );
+  await Promise.all(processes.map((child) => new Promise((resolve) => child.once('exit', resolve))));
+  server.send({ type: 'stop' });
+  await stopProcess(server);
+
+  const latencies: number[] = [];
+  const lastPerChange: number[] = [];
+  for (let n = warmup + 1; n <= changes; n++) {
+    let last = 0;
+    samples.forEach((receivedAt, p) => {
+      for (let c = 0; c < counts[p]; c++) {
+        const latency = receivedAt[n * counts[p] + c] - sentAt[n];
+        latencies.push(latency);
+        if (latency > last) last = latency;
+      }
+    });
+    lastPerChange.push(last);
+  }
+  const sorted = Float64Array.from(latencies).sort();
+  const every = Float64Array.from(lastPerChange).sort();
+  return {
+    kind,
+    clients,
+    p50: percentile(sorted, 50),
+    p99: percentile(sorted, 99),
+    max: sorted[sorted.length - 1],
+    everyClientP50: percentile(every, 50),
+    everyClientP99: percentile(every, 99),
+    heapPerConnection: (connected.heapUsed - before.heapUsed) / clients,
+    rssPerConnection: (connected.rss - before.rss) / clients,
+    connectMs,
+    // The two GCs of the memory request fall outside the window; the pauses between changes are idle time.
+    serverCpuPerChange: (afterChanges.cpuMicros - connected.cpuMicros) / changes,
+  };
+}
+
+console.log(
+  `Server alone in its process; clients in ${PROCESSES} other processes; ${os.cpus().length} CPUs, load average ` +
+    `at start ${os.loadavg()[0].toFixed(1)}; ${new Date().toISOString()}.`,
+);
+const results: Result[] = [];
+for (const kind of KINDS) {
+  for (const clients of SIZES) {
+    if (kind === 'client' && clients > 1000) continue;
+    results.push(await measure(kind, clients));
+    const r = results[results.length - 1];
+    console.log(`  ${kind} × ${clients}: p99 ${r.p99.toFixed(2)} ms (load ${os.loadavg()[0].toFixed(1)})`);
+  }
+}
+const f = (n: number): string => (n >= 100 ? n.toFixed(0) : n >= 10 ? n.toFixed(1) : n.toFixed(2));
+console.log(
+  '\n| clients | kind | p50 ms | **p99 ms** | max ms | change → every client, p50 / p99 ms | server CPU per change | server heap per connection | server RSS per connection | all connected and synced in |',
+);
+console.log('|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|');
+for (const r of results) {
+  console.log(
+    `| ${r.clients.toLocaleString('en-US')} | ${r.kind === 'raw' ? 'raw ws' : 'FeatureFlagClient'} | ${f(r.p50)} | ` +
+      `**${f(r.p99)}** | ${f(r.max)} | ${f(r.everyClientP50)} / ${f(r.everyClientP99)} | ` +
+      `${f(r.serverCpuPerChange / 1000)} ms | ${(r.heapPerConnection / 1024).toFixed(1)} KiB | ${(r.rssPerConnection / 1024).toFixed(1)} KiB | ` +
+      `${(r.connectMs / 1000).toFixed(1)} s |`,
+  );
+}
+const budgetRows = results.filter((r) => r.clients === 1000);
+for (const r of budgetRows) {
+  console.log(
+    `\nBudget (DESIGN §7): a change reaches 1,000 clients with p99 < 10 ms — ${r.kind === 'raw' ? 'raw ws' : 'FeatureFlagClient'}: ` +
+      `${r.p99 < 10 ? 'met' : '**not met**'} (p99 ${f(r.p99)} ms; the server alone spent ${f(r.serverCpuPerChange / 1000)} ms of CPU per change).`,
+  );
+}
+process.exit(0);
