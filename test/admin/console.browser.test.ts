@@ -406,6 +406,27 @@ describe('console (Express)', { skip }, () => {
     await page.close();
   });
 
+  test('switches: a state changed from a stale row shows the conflict and the row returns to the server’s state', async () => {
+    await h.client.writer.putSwitch({ name: 'row-a', state: 'disabled' });
+    await h.client.writer.putSwitch({ name: 'row-b', state: 'disabled' });
+    const page = await openConsole(h, '#/switches');
+    // an open editor pauses the list's live reloads (so that a stale edit is caught, not replaced)
+    await page.click('tr[data-switch="row-a"] button:has-text("Edit")');
+    await page.locator('[data-switch-editor="row-a"]').waitFor();
+    await h.client.writer.setSwitchState('row-b', 'selective', { actor: 'elsewhere' });
+    await page.selectOption('select[aria-label="row-b state"]', 'global');
+    const message = page.locator('tr[data-switch="row-b"] .error');
+    await message.waitFor();
+    assert.match((await message.textContent()) ?? '', /Someone else changed this/);
+    await until(
+      'the row to show the server’s state',
+      () => page.locator('select[aria-label="row-b state"]').inputValue(),
+      'selective',
+    );
+    assert.equal(switchRecord(h.client, 'row-b')?.state, 'selective');
+    await page.close();
+  });
+
   test('switches: export downloads JSON, import writes what is pasted', async () => {
     const page = await openConsole(h, '#/switches');
     await page.locator('table[data-list="switches"]').waitFor();
@@ -804,8 +825,16 @@ describe('console on the sample app', { skip }, () => {
       await state.waitFor();
       assert.equal(await state.inputValue(), 'selective');
       await shoot(page, 'sample-switches');
+      const row = page.locator('tr[data-switch="reports"]');
+      const firstVersion = await row.getAttribute('data-version');
       await state.selectOption('global');
       await until('GET /reports to answer everyone', () => reports(), 200);
+      // the next change is made on the version the row shows: wait for the row to show the new one
+      await until(
+        'the row to reload',
+        async () => (await row.getAttribute('data-version')) !== firstVersion,
+        true,
+      );
       await state.selectOption('disabled');
       await until('GET /reports to answer no one', () => reports(pro), 404);
       assert.equal(await reports(), 404);

@@ -62,10 +62,15 @@ const file = (asset: ConsoleAsset | undefined): StreamableFile => {
  */
 @Injectable()
 class ConsoleIdentityGuard implements CanActivate {
+  private adminGuard: AdminAuthGuard | undefined;
+
   constructor(private readonly moduleRef: ModuleRef) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
-    const adminGuard = this.moduleRef.get(AdminAuthGuard, { strict: false });
+    // the admin module's own guard (another module of the app: found once, outside this module's scope)
+    const adminGuard =
+      this.adminGuard ?? this.moduleRef.get<AdminAuthGuard>(AdminAuthGuard, { strict: false });
+    this.adminGuard = adminGuard;
     const found = await adminGuard.identify(context);
     if (found !== undefined)
       context.switchToHttp().getRequest<ConsoleRequest>()[ADMIN_IDENTITY] = found.identity;
@@ -85,7 +90,6 @@ export function createConsoleController(location: ConsoleLocation): Type<unknown
   const sessionSeconds = location.sessionSeconds ?? DEFAULT_CONSOLE_SESSION_SECONDS;
 
   @Controller(location.path)
-  @UseGuards(ConsoleIdentityGuard)
   class SwitchyardConsoleController {
     constructor(
       private readonly moduleRef: ModuleRef,
@@ -94,6 +98,7 @@ export function createConsoleController(location: ConsoleLocation): Type<unknown
     ) {}
 
     @Get()
+    @UseGuards(ConsoleIdentityGuard)
     @Header('cache-control', 'no-store')
     @Header('x-content-type-options', 'nosniff')
     @Header('referrer-policy', 'no-referrer')

@@ -44,20 +44,14 @@ export function SwitchList() {
           <tbody>
             ${switches.map((sw) => {
               const cut = sw.name.lastIndexOf(':');
-              return html`<tr data-switch=${sw.name}>
+              return html`<tr data-switch=${sw.name} data-version=${versionOf(sw)}>
                 <td>
                   <span class="muted parent">${cut >= 0 ? sw.name.slice(0, cut + 1) : ''}</span
                   >${cut >= 0 ? sw.name.slice(cut + 1) : sw.name}
                   ${sw.label ? html`<div class="label" data-label>${sw.label}</div>` : null}
                 </td>
                 <td>
-                  <select
-                    aria-label=${`${sw.name} state`}
-                    value=${sw.state}
-                    onChange=${(e) => patch(sw, { state: e.currentTarget.value }, state.reload)}
-                  >
-                    ${STATES.map((s) => html`<option value=${s}>${s}</option>`)}
-                  </select>
+                  <${StateSelect} sw=${sw} onDone=${state.reload} />
                 </td>
                 <td>${sw.compounded ? 'yes' : 'no'}</td>
                 <td>${sw.concent ? 'yes' : 'no'}</td>
@@ -123,12 +117,30 @@ export function SwitchList() {
 const pathOf = (sw) =>
   `/switches/${encodeURIComponent(sw.name)}?namespace=${encodeURIComponent(sw.namespace ?? 'default')}`;
 
-async function patch(sw, body, done) {
-  try {
-    await call('PATCH', pathOf(sw), { body, version: versionOf(sw) });
-  } finally {
-    done();
-  }
+/**
+ * A switch's state, changed in place. The change is conditional on the version the row shows: when the switch
+ * changed meanwhile (elsewhere, or a change of this page still being reloaded) the conflict is shown and the row
+ * reloads to what the server has — the select never shows a state the server refused.
+ */
+function StateSelect({ sw, onDone }) {
+  const [error, setError] = useState();
+  const change = async (value) => {
+    setError(undefined);
+    try {
+      await call('PATCH', pathOf(sw), { body: { state: value }, version: versionOf(sw) });
+    } catch (e) {
+      setError(e);
+    } finally {
+      onDone();
+    }
+  };
+  return html`<select
+      aria-label=${`${sw.name} state`}
+      value=${sw.state}
+      onChange=${(e) => void change(e.currentTarget.value)}
+    >
+      ${STATES.map((s) => html`<option value=${s}>${s}</option>`)}</select
+    ><${ErrorMessage} error=${error} />`;
 }
 
 function deleteQuestion(sw, all) {
