@@ -17,6 +17,7 @@ import os from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { stopProcess } from './bench-redis.js';
+import { arrivalOf } from './stream-clients.js';
 
 const SIZES = (process.env.SIZES ?? '1000,10000').split(',').map(Number);
 const PROCESSES = Number(process.env.CLIENT_PROCESSES ?? 3);
@@ -123,19 +124,7 @@ async function measure(kind: string, clients: number): Promise<Result> {
   const connected = await serverMemory(server);
 
   for (let n = 1; n <= changes; n++) {
-    const arrived = new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(
-        () =>
-          reject(
-            new Error(`change ${n} did not reach all ${clients} clients within ${CHANGE_TIMEOUT_MS} ms`),
-          ),
-        CHANGE_TIMEOUT_MS,
-      );
-      waiters.set(n, () => {
-        clearTimeout(timer);
-        resolve();
-      });
-    });
+    const arrived = arrivalOf(waiters, n, clients, CHANGE_TIMEOUT_MS);
     server.send({ type: 'change', n });
     await arrived;
     await pause(10);

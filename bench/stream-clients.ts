@@ -74,3 +74,25 @@ export function featureFlagStreamClient(
   });
   return { ready: client.waitForInitialization().then(() => undefined), close: () => client.close() };
 }
+
+/**
+ * Resolves when `waiters`' entry for `change` is called (every client has it), and rejects after `timeoutMs`: a
+ * change that never arrives (a client that failed to apply it) fails the run instead of hanging it.
+ */
+export function arrivalOf(
+  waiters: Map<number, () => void>,
+  change: number,
+  clients: number,
+  timeoutMs: number,
+): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(
+      () => reject(new Error(`change ${change} did not reach all ${clients} clients within ${timeoutMs} ms`)),
+      timeoutMs,
+    );
+    waiters.set(change, () => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
+}

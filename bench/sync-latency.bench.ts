@@ -29,7 +29,7 @@ import { FlagStore } from '../lib/core/store/flag-store.js';
 import { FlagServer } from '../lib/server/flag-server.js';
 import { parseServerMessage } from '../lib/sync/sync-messages.js';
 import { ruleFlag } from './rule-flag.js';
-import { featureFlagStreamClient, rawStreamClient } from './stream-clients.js';
+import { arrivalOf, featureFlagStreamClient, rawStreamClient } from './stream-clients.js';
 
 const SECRET = 'v3faJy3RCUO8d-EJiVdN6waRfGjfNan02Ms9c0LiTD6w';
 const SIZES = [1, 100, 1000];
@@ -245,20 +245,7 @@ async function measureFanOut(
   const sentAt = new Float64Array(totalChanges);
   const serverTimes: number[] = [];
   for (let change = 1; change < totalChanges; change++) {
-    // A change that never arrives (a client that failed to apply it) fails the run instead of hanging it.
-    const arrived = new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(
-        () =>
-          reject(
-            new Error(`change ${change} did not reach all ${clients} clients within ${CHANGE_TIMEOUT_MS} ms`),
-          ),
-        CHANGE_TIMEOUT_MS,
-      );
-      waiters.set(change, () => {
-        clearTimeout(timer);
-        resolve();
-      });
-    });
+    const arrived = arrivalOf(waiters, change, clients, CHANGE_TIMEOUT_MS);
     const before = process.hrtime.bigint();
     sentAt[change] = Number(before);
     server.change(change);
