@@ -23,6 +23,7 @@ import {
   type ValueReader,
 } from '../core/flags/eval-detail.js';
 import { evaluateLiveFlag } from '../core/flags/evaluate-flag.js';
+import { FlagHandle } from './flag-handle.js';
 import { consoleLogger, type SwitchyardLogger } from '../core/logger.js';
 import type { FlagStorage, StoredRecord } from '../core/store/flag-storage.interface.js';
 import { FlagStore, type StoreChanges } from '../core/store/flag-store.js';
@@ -432,6 +433,15 @@ export class FeatureFlagClient {
   }
 
   // ---------------------------------------------------------------- FeatBit flags
+
+  /**
+   * A prepared handle of flag `key` for hot loops: `const checkout = client.flag('checkout-v2')` once, then
+   * `checkout.boolVariation(user, false)`. Same answers as this client's methods, without looking the key up
+   * on every call; it follows every later change of the flag. See {@link FlagHandle}.
+   */
+  flag(key: string): FlagHandle {
+    return new FlagHandle(key, this.core, this);
+  }
 
   /** The flag's value for the user, typed like `defaultValue`; the default on any problem. */
   variation<T>(key: string, user: unknown, defaultValue: T): T {

@@ -258,7 +258,7 @@ async function startRedis(port: number, password: string): Promise<ChildProcess>
     ],
     { stdio: 'ignore' },
   );
-  const deadline = Date.now() + 5_000;
+  const deadline = Date.now() + 20_000; // a loaded host took more than 5 s to start it
   for (;;) {
     const up = await new Promise<boolean>((resolve) => {
       const probe = createServer();

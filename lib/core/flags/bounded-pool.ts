@@ -14,6 +14,11 @@ export class BoundedPool<V> {
     private readonly maxKeyLength = 1024,
   ) {}
 
+  /** The pooled value for `key`, if any. */
+  peek(key: string): V | undefined {
+    return this.entries.get(key);
+  }
+
   /** The pooled value for `key`, made (and pooled while there is room) on first use. */
   get(key: string, make: () => V, shareable: (value: V) => boolean = () => true): V {
     if (key.length > this.maxKeyLength) return make();

@@ -20,9 +20,10 @@ import {
 import { BoundedPool } from './bounded-pool.js';
 import {
   EvalReasons,
-  makeEvaluation,
   type EvaluationRecord,
   malformedFlag,
+  ownEvaluation,
+  sharedOutcome,
   type CompiledVariation,
   type EvalKind,
   type FlagEvaluation,
@@ -44,9 +45,10 @@ import { internString } from './intern-string.js';
 /**
  * Compiles a FeatBit flag once, when it arrives, into everything evaluation needs: key sets, compiled
  * conditions, classified rollout ranges, the flag key packed for hashing, per-variation conversions and the
- * frozen evaluation objects that `evaluateFlag` returns (one per outcome, variation and experiment flag).
- * Immutable parts that flags often repeat (conditions, condition lists, value conversions) are shared through
- * bounded pools: Node does not compress pointers, so every object costs 24 bytes plus 8 per field.
+ * frozen outcomes that evaluation returns. Immutable parts that flags often repeat (conditions, condition
+ * lists, value conversions, value lists, outcomes, whole rule tables) are shared through bounded pools: Node
+ * does not compress pointers, so every object costs 24 bytes plus 8 per field, and a store of 10,000 flags
+ * keeps little more per flag than its record, its key and its variation ids.
  *
  * Dangling variation ids (targets, rules, fallthrough, `disabledVariationId`) are not validation errors: the
  * outcomes that would serve them are `malformed flag` evaluations, as in the FeatBit SDKs.
@@ -66,9 +68,9 @@ export interface SplitEntry {
   /** Upper bound of the experiment hash (EXPT_HASHED). */
   readonly exptBound: number;
   /** Served when in the experiment (or always, EXPT_ALWAYS). */
-  readonly inExpt: FlagEvaluation;
+  readonly inExpt: EvaluationRecord;
   /** Served when not in the experiment (or always, EXPT_NEVER). */
-  readonly outOfExpt: FlagEvaluation;
+  readonly outOfExpt: EvaluationRecord;
 }
 
 /**
@@ -87,8 +89,11 @@ export class CompiledSplit {
   ) {}
 }
 
-/** What a rule or the fallthrough serves: one evaluation for everyone, or a split to hash. @internal */
-export type Outcome = FlagEvaluation | CompiledSplit;
+/**
+ * What a rule or the fallthrough serves: one outcome for everyone (shared across flags, or a malformed-flag
+ * evaluation), or a split to hash. @internal
+ */
+export type Outcome = EvaluationRecord | CompiledSplit;
 
 /**
  * The rules, flattened to save an object per rule: the conditions of rule `i` at `[2 * i]`, what it serves at
@@ -99,9 +104,9 @@ export type RuleTable = ReadonlyArray<RuleConditions | Outcome>;
 /** What is served before the rules: the disabled variation, or individual targets. @internal */
 export interface FlagGate {
   /** Set only for a disabled flag (may be a malformed evaluation). */
-  readonly off: FlagEvaluation | undefined;
-  /** User key → target evaluation (first target listing the key wins). */
-  readonly targets: ReadonlyMap<string, FlagEvaluation> | undefined;
+  readonly off: EvaluationRecord | undefined;
+  /** User key → target outcome (first target listing the key wins). */
+  readonly targets: ReadonlyMap<string, EvaluationRecord> | undefined;
 }
 
 /**
@@ -137,13 +142,22 @@ export interface CompiledFlag {
   /** @internal */ readonly exptPrefix: HashPrefix | undefined;
   /** @internal Malformed evaluations precompiled for dangling variation ids → what is wrong (for the log). */
   readonly dangling: ReadonlyMap<FlagEvaluation, string> | undefined;
+  /**
+   * @internal What the caller sees of an outcome of this flag: a shared outcome becomes the flag's own
+   * evaluation (key and variation id; made on first use and kept), anything else is returned as it is.
+   */
+  evaluationOf(outcome: FlagEvaluation): FlagEvaluation;
 }
 
 /** The rarely needed parts of a flag, kept out of the record; most flags share {@link NO_EXTRAS}. */
 interface FlagExtras {
   readonly segmentIds: ReadonlySet<string>;
+  /** UTF-8 of the key, when some split hashes (read once per split evaluation: one load more than a field). */
+  readonly dispatchPrefix: HashPrefix | undefined;
   readonly exptPrefix: HashPrefix | undefined;
   readonly dangling: ReadonlyMap<FlagEvaluation, string> | undefined;
+  /** Undefined when the store does not retain documents (`retainDocuments: false`). */
+  readonly storedDoc: FeatBitFlag | undefined;
 }
 
 const VARIATION_TYPES: readonly VariationType[] = ['boolean', 'number', 'string', 'json'];
@@ -155,25 +169,34 @@ const BITS_SHIFT = 5;
 // The version is split so that both halves are small integers (no boxed number per flag).
 const VERSION_LOW_SPAN = 2 ** 24;
 
+// Variation ids are kept joined in one string (one object instead of an array and a string each); an id that
+// contains the separator makes the flag keep an array instead.
+const ID_SEPARATOR = '\u0000';
+// The flag's own evaluations are found by a linear scan up to this many, then through a Map.
+const OWN_SCAN_LIMIT = 8;
+
 /**
  * The compiled flag. Node does not compress pointers, so every field costs 8 bytes and every object 24 more:
- * the record keeps ten fields, the version and flags packed into two small integers, rare parts aside.
+ * the record keeps ten fields, the version and flags packed into two small integers, rare parts aside, and
+ * points at shared parts (value lists, outcomes, rule tables) wherever flags repeat each other.
  */
 class CompiledFlagRecord implements CompiledFlag {
+  /** The flag's own evaluations of shared outcomes, made on first use: [outcome, evaluation, …], or a Map. */
+  private own: EvaluationRecord[] | Map<EvaluationRecord, EvaluationRecord> | undefined = undefined;
+
   constructor(
     readonly key: string,
     /** floor(version / 2^24). */
     private readonly versionHigh: number,
     /** (version mod 2^24) * 32 + the uniform/archived/enabled/type bits: a small integer, read with integer ops. */
     private readonly versionLowAndBits: number,
-    /** Undefined when the store does not retain documents (`retainDocuments: false`). */
-    private readonly storedDoc: FeatBitFlag | undefined,
-    /** Variation ids and value conversions, alternating: [id0, conversions0, id1, ...]. */
-    private readonly variationTable: ReadonlyArray<string | ValueConversions>,
+    /** The variation ids joined by {@link ID_SEPARATOR} (or, rarely, a list). */
+    private readonly variationIds: string | readonly string[],
+    /** Each variation's value conversions, in order; shared by every flag with the same values. */
+    private readonly variationValues: readonly ValueConversions[],
     readonly gate: FlagGate | undefined,
     readonly rules: RuleTable,
     readonly fallthrough: Outcome,
-    readonly dispatchPrefix: HashPrefix | undefined,
     private readonly extras: FlagExtras,
   ) {}
 
@@ -181,15 +204,54 @@ class CompiledFlagRecord implements CompiledFlag {
     return this.versionHigh * VERSION_LOW_SPAN + (this.versionLowAndBits >> BITS_SHIFT);
   }
 
+  get dispatchPrefix(): HashPrefix | undefined {
+    return this.extras.dispatchPrefix;
+  }
+
+  /** The id of variation number `index` (cold: splits the joined ids). */
+  private variationIdAt(index: number): string {
+    const ids = this.variationIds;
+    return (typeof ids === 'string' ? ids.split(ID_SEPARATOR) : ids)[index];
+  }
+
+  evaluationOf(outcome: FlagEvaluation): FlagEvaluation {
+    const record = outcome as EvaluationRecord;
+    if (!record.shared) return record;
+    const own = this.own;
+    if (own === undefined) return this.addOwn(record);
+    if (Array.isArray(own)) {
+      for (let i = 0; i < own.length; i += 2) if (own[i] === record) return own[i + 1];
+      return this.addOwn(record);
+    }
+    return (own as Map<EvaluationRecord, EvaluationRecord>).get(record) ?? this.addOwn(record);
+  }
+
+  private addOwn(outcome: EvaluationRecord): EvaluationRecord {
+    const evaluation = ownEvaluation(this.key, this.variationIdAt(outcome.variationIndex), outcome);
+    const own = (this.own ??= []);
+    if (!Array.isArray(own)) {
+      own.set(outcome, evaluation);
+    } else if (own.length < 2 * OWN_SCAN_LIMIT) {
+      own.push(outcome, evaluation);
+    } else {
+      const map = new Map<EvaluationRecord, EvaluationRecord>();
+      for (let i = 0; i < own.length; i += 2) map.set(own[i], own[i + 1]);
+      map.set(outcome, evaluation);
+      this.own = map;
+    }
+    return evaluation;
+  }
+
   get doc(): FeatBitFlag {
-    if (this.storedDoc === undefined) {
+    const storedDoc = this.extras.storedDoc;
+    if (storedDoc === undefined) {
       throw new DocumentsNotRetainedError(
         'flag',
         this.key,
         'read, served, stored or exported from this store',
       );
     }
-    return this.storedDoc;
+    return storedDoc;
   }
 
   // The bits are the low five of `versionLowAndBits`; each getter reads the field itself (one inlining level).
@@ -210,12 +272,10 @@ class CompiledFlagRecord implements CompiledFlag {
   }
 
   get variations(): readonly CompiledVariation[] {
-    const table = this.variationTable;
-    const list: CompiledVariation[] = [];
-    for (let i = 0; i < table.length; i += 2) {
-      list.push(new CompiledVariationRecord(table[i] as string, table[i + 1] as ValueConversions));
-    }
-    return Object.freeze(list);
+    const values = this.variationValues;
+    const ids = this.variationIds;
+    const idList = typeof ids === 'string' ? ids.split(ID_SEPARATOR) : ids;
+    return Object.freeze(values.map((conversions, i) => new CompiledVariationRecord(idList[i], conversions)));
   }
 
   get segmentIds(): ReadonlySet<string> {
@@ -240,8 +300,10 @@ const NO_SEGMENTS: ReadonlySet<string> = new Set<string>();
 const NO_RULES: RuleTable = [];
 const NO_EXTRAS: FlagExtras = Object.freeze({
   segmentIds: NO_SEGMENTS,
+  dispatchPrefix: undefined,
   exptPrefix: undefined,
   dangling: undefined,
+  storedDoc: undefined,
 });
 
 const conversionPool = new BoundedPool<ValueConversions>(4096, 256);
@@ -287,39 +349,61 @@ class CompiledVariationRecord implements CompiledVariation {
   }
 }
 
+/** Value lists (every variation's conversions, in order), shared: every boolean flag holds the same one. */
+const valueListPool = new BoundedPool<readonly ValueConversions[]>(4096, 1024);
+
 const conditionListPool = new BoundedPool<RuleConditions>(1024, 512);
 
+/** A rule's compiled conditions, and whether they come from the pool (so a table holding them may be shared). */
 function compileConditions(
   raw: readonly FeatBitCondition[],
   ruleIndex: number,
   segmentIds: Set<string>,
-): RuleConditions {
+): { readonly rule: RuleConditions; readonly shared: boolean } {
   const make = (): RuleConditions =>
     ruleConditions(
       raw.map((condition, c) =>
         compileCondition(condition, `rules[${ruleIndex}].conditions[${c}]`, true, undefined),
       ),
     );
+  const poolKey = raw.map((condition) => conditionKey(condition, true)).join('\u0001');
   const rule = conditionListPool.get(
-    raw.map((condition) => conditionKey(condition, true)).join('\u0001'),
+    poolKey,
     make,
     // Broken and refused conditions name their rule index: such lists are not shared.
     (built) =>
       built.list.every((condition) => !isBroken(condition) && refusedProblem(condition) === undefined),
   );
   for (const condition of rule.list) collectSegmentIds(condition, segmentIds);
-  return rule;
+  return { rule, shared: conditionListPool.peek(poolKey) === rule };
 }
 
-/** A variation while its flag compiles: its id and its shared conversions. */
+/**
+ * Whole rule tables, shared when every part of them is (pooled conditions, shared outcomes): flags that repeat
+ * each other's rules — generated flags, copies per service — then keep no rule data of their own. Keyed by the
+ * parts' identities.
+ */
+const ruleTablePool = new BoundedPool<RuleTable>(4096, 1024);
+const partIds = new WeakMap<object, number>();
+let nextPartId = 0;
+
+function partId(part: object): number {
+  let id = partIds.get(part);
+  if (id === undefined) {
+    id = nextPartId++;
+    partIds.set(part, id);
+  }
+  return id;
+}
+
+/** A variation while its flag compiles: its index and its shared conversions. */
 interface VariationSource {
-  readonly id: string;
+  readonly index: number;
   readonly conversions: ValueConversions;
 }
 
-/** Builds and shares evaluation objects while one flag compiles. */
-class EvaluationFactory {
-  private readonly cache = new Map<string, FlagEvaluation>();
+/** Finds the shared outcomes of one flag while it compiles, and makes its malformed ones. */
+class OutcomeFactory {
   /** One distinct malformed evaluation per dangling reference, so the log can say which one was reached. */
   dangling: Map<FlagEvaluation, string> | undefined;
 
@@ -334,10 +418,10 @@ class EvaluationFactory {
     variationId: string | null | undefined,
     sendToExperiment: boolean,
     path: string,
-  ): FlagEvaluation {
+  ): EvaluationRecord {
     const variation = typeof variationId === 'string' ? this.variationsById.get(variationId) : undefined;
     if (variation === undefined) {
-      const malformed = malformedFlag(this.flagKey);
+      const malformed = malformedFlag(this.flagKey) as EvaluationRecord;
       this.dangling ??= new Map();
       this.dangling.set(
         malformed,
@@ -345,13 +429,7 @@ class EvaluationFactory {
       );
       return malformed;
     }
-    const cacheKey = `${kind}\u0000${reason}\u0000${variation.id}\u0000${sendToExperiment ? 1 : 0}`;
-    let evaluation = this.cache.get(cacheKey);
-    if (evaluation === undefined) {
-      evaluation = makeEvaluation(this.flagKey, kind, reason, variation, sendToExperiment);
-      this.cache.set(cacheKey, evaluation);
-    }
-    return evaluation;
+    return sharedOutcome(kind, reason, variation.conversions, variation.index, sendToExperiment);
   }
 }
 
@@ -362,7 +440,7 @@ interface HashNeeds {
 
 /** What every split of one flag shares while the flag compiles. */
 interface FlagCompilation {
-  readonly factory: EvaluationFactory;
+  readonly factory: OutcomeFactory;
   readonly exptIncludeAllTargets: boolean;
   /** Set when some split needs a hash: the flag then keeps the hash prefixes. */
   readonly needs: HashNeeds;
@@ -479,7 +557,7 @@ export function compileFlag(doc: unknown, options: CompileFlagOptions = {}): Com
   // Interned: the store's map then finds a key written as a literal in the caller's code by pointer comparison
   // instead of comparing characters (FindOrderedHashMapEntry was half of a plain evaluation).
   const key = internString(flag.key);
-  const { variationTable, factory } = compileVariations(key, flag.variations);
+  const { variationIds, variationValues, factory } = compileVariations(key, flag.variations);
   const compilation: FlagCompilation = {
     factory,
     exptIncludeAllTargets: flag.exptIncludeAllTargets !== false, // absent or null = true
@@ -507,7 +585,7 @@ export function compileFlag(doc: unknown, options: CompileFlagOptions = {}): Com
   const gate = off === undefined && targets === undefined ? undefined : Object.freeze({ off, targets });
   const uniform =
     gate === undefined &&
-    rules.length === 0 &&
+    rules === NO_RULES &&
     (fallthrough as CompiledSplit).entries === undefined &&
     !(fallthrough as EvaluationRecord).isError;
   const bits =
@@ -519,50 +597,69 @@ export function compileFlag(doc: unknown, options: CompileFlagOptions = {}): Com
   const versionHigh = Math.floor(version / VERSION_LOW_SPAN);
   const needs = compilation.needs;
   const exptPrefix = needs.expt ? hashPrefix(`expt${key}`) : undefined;
+  const dispatchPrefix = needs.dispatch ? hashPrefix(key) : undefined;
+  const storedDoc = options.retainDocument === false ? undefined : flag;
   const extras: FlagExtras =
-    segmentIds.size === 0 && exptPrefix === undefined && factory.dangling === undefined
+    segmentIds.size === 0 &&
+    dispatchPrefix === undefined &&
+    exptPrefix === undefined &&
+    factory.dangling === undefined &&
+    storedDoc === undefined
       ? NO_EXTRAS
       : Object.freeze({
           segmentIds: segmentIds.size === 0 ? NO_SEGMENTS : segmentIds,
+          dispatchPrefix,
           exptPrefix,
           dangling: factory.dangling,
+          storedDoc,
         });
   return new CompiledFlagRecord(
     key,
     versionHigh,
     ((version - versionHigh * VERSION_LOW_SPAN) << BITS_SHIFT) | bits,
-    options.retainDocument === false ? undefined : flag,
-    variationTable,
+    variationIds,
+    variationValues,
     gate,
-    rules.length === 0 ? NO_RULES : rules,
+    rules,
     fallthrough,
-    needs.dispatch ? hashPrefix(key) : undefined,
     extras,
   );
 }
 
-/** The flat variation table (id, conversions, …) and the factory of the flag's answers. */
+/** The joined variation ids, the shared value list and the factory of the flag's outcomes. */
 function compileVariations(
   key: string,
   variations: readonly { readonly id: string; readonly value: string }[],
-): { variationTable: readonly (string | ValueConversions)[]; factory: EvaluationFactory } {
-  const table: Array<string | ValueConversions> = [];
+): {
+  variationIds: string | readonly string[];
+  variationValues: readonly ValueConversions[];
+  factory: OutcomeFactory;
+} {
   const byId = new Map<string, VariationSource>();
-  for (const { id, value } of variations) {
+  const values = variations.map(({ id, value }, index) => {
     const conversions = conversionsOf(value);
-    table.push(id, conversions);
-    if (!byId.has(id)) byId.set(id, { id, conversions });
-  }
-  // slice: an exact-size copy (push leaves spare capacity)
-  return { variationTable: Object.freeze(table.slice()), factory: new EvaluationFactory(key, byId) };
+    if (!byId.has(id)) byId.set(id, { index, conversions });
+    return conversions;
+  });
+  const ids = variations.map((variation) => variation.id);
+  const variationValues = valueListPool.get(
+    variations.map((variation) => variation.value).join(ID_SEPARATOR),
+    () => Object.freeze(values),
+    // A value text containing the separator would make two different lists one key.
+    () => variations.every((variation) => !variation.value.includes(ID_SEPARATOR)),
+  );
+  const variationIds = ids.some((id) => id.includes(ID_SEPARATOR))
+    ? Object.freeze(ids)
+    : ids.join(ID_SEPARATOR); // join builds one flat string (a `+` chain would be a rope holding the parts)
+  return { variationIds, variationValues, factory: new OutcomeFactory(key, byId) };
 }
 
 /** The answer per targeted user key (the first target listing a key wins), or undefined when none. */
 function compileTargets(
   targetUsers: readonly FeatBitTargetUser[],
   compilation: FlagCompilation,
-): Map<string, FlagEvaluation> | undefined {
-  let targets: Map<string, FlagEvaluation> | undefined;
+): Map<string, EvaluationRecord> | undefined {
+  let targets: Map<string, EvaluationRecord> | undefined;
   targetUsers.forEach((target, t) => {
     if (target.keyIds.length === 0) return;
     const evaluation = compilation.factory.get(
@@ -578,17 +675,22 @@ function compileTargets(
   return targets;
 }
 
-/** The rule table: conditions, then outcome, per rule (an exact-size array); collects the segments used. */
+/**
+ * The rule table: conditions, then outcome, per rule (an exact-size array, shared with other flags when all
+ * its parts are shared); collects the segments used.
+ */
 function compileRules(
   key: string,
   rules: readonly FeatBitRule[],
   compilation: FlagCompilation,
   segmentIds: Set<string>,
   onRefusedPattern: ((message: string) => void) | undefined,
-): Array<RuleConditions | Outcome> {
+): RuleTable {
+  if (rules.length === 0) return NO_RULES;
   const table: Array<RuleConditions | Outcome> = [];
+  let shareable = true;
   rules.forEach((rule, r) => {
-    const conditions = compileConditions(rule.conditions, r, segmentIds);
+    const { rule: conditions, shared } = compileConditions(rule.conditions, r, segmentIds);
     if (onRefusedPattern !== undefined) reportRefused(key, conditions, onRefusedPattern);
     const outcome = compileSplit(
       {
@@ -601,7 +703,9 @@ function compileRules(
       },
       compilation,
     );
+    shareable &&= shared && (outcome as EvaluationRecord).shared === true;
     table.push(conditions, outcome);
   });
-  return table.slice();
+  if (!shareable) return table.slice(); // slice: an exact-size copy (push leaves spare capacity)
+  return ruleTablePool.get(table.map(partId).join(','), () => table.slice());
 }

@@ -95,21 +95,36 @@ const ERROR_KIND = KINDS.indexOf('Error');
 /**
  * An evaluation. One that serves a variation is also that variation's view (`variation` returns the evaluation
  * itself, typed as {@link CompiledVariation}): one object per outcome instead of two, which matters when a
- * process holds tens of thousands of flags. Immutable; the compiled flag shares its instances.
+ * process holds tens of thousands of flags. Immutable.
+ *
+ * Two uses of one class (one hidden class on the evaluation path): a **shared outcome** has `flagKey` and `id`
+ * empty and is pooled across every flag that serves the same kind, reason, value and variation index (see
+ * {@link sharedOutcome}); the compiled flags keep only those, and the value paths read them directly. A flag
+ * turns one into its own **evaluation** (key and variation id filled in, made once and kept) only where the
+ * caller sees the evaluation: details, insight events, observers, `evaluateFlag`. Error evaluations are always
+ * per flag.
  * @internal
  */
 export class EvaluationRecord implements FlagEvaluation, CompiledVariation {
   constructor(
+    /** '' for a shared outcome. */
     readonly flagKey: string,
     readonly reason: string,
-    /** The served variation's id ('' for error kinds). */
+    /** The served variation's id ('' for error kinds and shared outcomes). */
     readonly id: string,
     /** The served variation's value and conversions; undefined for error kinds. */
     readonly conversions: ValueConversions | undefined,
     /** Kind index << 1 | sendToExperiment. */
     readonly bits: number,
+    /** The served variation's index in its flag; -1 for error kinds. */
+    readonly variationIndex: number,
   ) {
     Object.freeze(this);
+  }
+
+  /** True for an outcome pooled across flags (its flag makes the caller-facing evaluation). */
+  get shared(): boolean {
+    return this.flagKey === '' && this.variationIndex >= 0;
   }
 
   get kind(): EvalKind {
@@ -156,41 +171,72 @@ export class EvaluationRecord implements FlagEvaluation, CompiledVariation {
   }
 }
 
-/** Builds an evaluation (compile time, and for the rare error paths that cannot be shared). */
-export function makeEvaluation(
-  flagKey: string,
+/** Builds an error evaluation (no variation): the rare paths that cannot be shared. */
+export function makeEvaluation(flagKey: string, kind: EvalKind, reason: string): EvaluationRecord {
+  return new EvaluationRecord(flagKey, reason, '', undefined, KINDS.indexOf(kind) << 1, -1);
+}
+
+// Shared outcomes: a boolean flag store holds a handful of distinct ones in all. Bounded, never evicted (past
+// the limit outcomes are simply not shared); keyed by content, the conversions by their value text (pooled
+// conversions of one text are equal).
+const SHARED_OUTCOME_LIMIT = 8192;
+const sharedOutcomes = new Map<string, EvaluationRecord>();
+
+/**
+ * The outcome that serves variation number `variationIndex` (value `conversions`) with `kind` and `reason`,
+ * shared by every flag that serves the same. @internal
+ */
+export function sharedOutcome(
   kind: EvalKind,
   reason: string,
-  variation: { readonly id: string; readonly conversions: ValueConversions } | undefined,
+  conversions: ValueConversions,
+  variationIndex: number,
   sendToExperiment: boolean,
+): EvaluationRecord {
+  const bits = (KINDS.indexOf(kind) << 1) | (sendToExperiment ? 1 : 0);
+  const key = `${bits}\u0000${variationIndex}\u0000${reason}\u0000${conversions.value}`;
+  let outcome = sharedOutcomes.get(key);
+  if (outcome === undefined) {
+    outcome = new EvaluationRecord('', reason, '', conversions, bits, variationIndex);
+    if (sharedOutcomes.size < SHARED_OUTCOME_LIMIT && key.length <= 1024) sharedOutcomes.set(key, outcome);
+  }
+  return outcome;
+}
+
+/** A flag's own evaluation of a shared outcome: its key and the served variation's id filled in. @internal */
+export function ownEvaluation(
+  flagKey: string,
+  variationId: string,
+  outcome: EvaluationRecord,
 ): EvaluationRecord {
   return new EvaluationRecord(
     flagKey,
-    reason,
-    variation?.id ?? '',
-    variation?.conversions,
-    (KINDS.indexOf(kind) << 1) | (sendToExperiment ? 1 : 0),
+    outcome.reason,
+    variationId,
+    outcome.conversions,
+    outcome.bits,
+    outcome.variationIndex,
   );
 }
 
 /** The evaluation before the first data arrived: kind `ClientNotReady`, reason `client not ready`. @publicApi */
 export function clientNotReady(flagKey: string): FlagEvaluation {
-  return makeEvaluation(flagKey, 'ClientNotReady', EvalReasons.clientNotReady, undefined, false);
+  return makeEvaluation(flagKey, 'ClientNotReady', EvalReasons.clientNotReady);
 }
 
 /** A missing or archived flag: kind `FlagNotFound`, reason `flag not found`. */
 export function flagNotFound(flagKey: string): FlagEvaluation {
-  return makeEvaluation(flagKey, 'FlagNotFound', EvalReasons.flagNotFound, undefined, false);
+  return makeEvaluation(flagKey, 'FlagNotFound', EvalReasons.flagNotFound);
 }
 
 /** A user without a usable key: kind `Error`, reason `user not specified`. */
 export function userNotSpecified(flagKey: string): FlagEvaluation {
-  return makeEvaluation(flagKey, 'Error', EvalReasons.userNotSpecified, undefined, false);
+  return makeEvaluation(flagKey, 'Error', EvalReasons.userNotSpecified);
 }
 
 /** Broken flag data reached by an evaluation: kind `Error`, reason `malformed flag`. */
 export function malformedFlag(flagKey: string): FlagEvaluation {
-  return makeEvaluation(flagKey, 'Error', EvalReasons.malformedFlag, undefined, false);
+  return makeEvaluation(flagKey, 'Error', EvalReasons.malformedFlag);
 }
 
 /** A variation's value as one kind, or undefined when it does not convert. @internal */

@@ -42,12 +42,14 @@ export function evaluateFlag(
   logger: SwitchyardLogger = consoleLogger,
 ): FlagEvaluation {
   if (flag === undefined || flag.archived) return notLive(flag, flagKey, user);
-  return evaluateLiveFlag(flag, user, segments, logger);
+  return flag.evaluationOf(evaluateLiveFlag(flag, user, segments, logger));
 }
 
 /**
- * {@link evaluateFlag} for a flag already known to be present and not archived (what `FlagStore.flag` returns):
- * the client's hot path, which has just made that check, does not make it twice.
+ * {@link evaluateFlag} for a flag already known to be present and not archived (what `FlagStore.flag` returns),
+ * for the client's value paths: it returns the shared outcome itself (no flag key, no variation id) — enough
+ * to read a value, and nothing to look up. Whoever hands the evaluation to a caller passes it through
+ * `flag.evaluationOf`.
  * @internal
  */
 export function evaluateLiveFlag(

@@ -99,6 +99,7 @@ export class FlagStore {
   /** Every flag, archived ones included (one map: a second one for live flags would cost ~46 bytes a flag). */
   private readonly flagMap = new Map<string, CompiledFlag>();
   private liveFlagList: CompiledFlag[] | undefined;
+  private flagMapGeneration = 0;
   private readonly segmentMap = new Map<string, CompiledSegment>();
   /** Every switch record by namespaced key, tombstones included. */
   private readonly switchMap = new Map<string, SwitchEntry & { archived: boolean }>();
@@ -152,6 +153,14 @@ export class FlagStore {
   flag(key: string): CompiledFlag | undefined {
     const flag = this.flagMap.get(key);
     return flag === undefined || flag.archived ? undefined : flag;
+  }
+
+  /**
+   * Moves whenever the flags may have changed (every applied sync or load): whoever keeps a flag looked up by
+   * {@link flag} — a prepared flag handle — looks it up again when this differs from what it saw.
+   */
+  get flagGeneration(): number {
+    return this.flagMapGeneration;
   }
 
   /** Every live flag (a cached array, rebuilt after a change: evaluating all flags must not allocate for this). */
@@ -242,6 +251,7 @@ export class FlagStore {
     const refused = (kind: RecordKind): Set<string> =>
       new Set(rejected.filter((r) => r.kind === kind && r.key !== undefined).map((r) => r.key as string));
     this.merge('flag', this.flagMap, flags, full, refused('flag'), items, (flag) => flag.key);
+    this.flagMapGeneration++;
     this.merge(
       'segment',
       this.segmentMap,
