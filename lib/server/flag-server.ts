@@ -106,7 +106,7 @@ interface Attachment {
  * Serves a store over FeatBit's streaming protocol (docs/featbit-protocol.md §1), so other Switchyard clients, FeatBit's own
  * SDKs and relay setups can sync from this process. Validates tokens like the FeatBit evaluation server (accept,
  * then close 4003 when invalid), answers `data-sync` with a `full` (timestamp 0) or a `patch` of newer items,
- * pushes every store change to every synced connection (serialized once, the same buffer for all), and answers
+ * pushes every store change to every synced connection (serialized and framed once: the same bytes for all), and answers
  * `ping` with `pong`. Framework-free: `listen()` standalone, or `attach()` to an existing HTTP server (a Nest
  * app's `app.getHttpServer()`).
  *
