@@ -27,6 +27,7 @@ import { type WebSocket, WebSocketServer } from 'ws';
 import { silentLogger } from '../lib/core/logger.js';
 import { FlagStore } from '../lib/core/store/flag-store.js';
 import { FlagServer } from '../lib/server/flag-server.js';
+import { textFrame } from '../lib/server/text-frame.js';
 import { parseServerMessage } from '../lib/sync/sync-messages.js';
 import { ruleFlag } from './rule-flag.js';
 import { arrivalOf, featureFlagStreamClient, rawStreamClient } from './stream-clients.js';
@@ -153,8 +154,9 @@ async function startNaive(): Promise<FanOutServer> {
 }
 
 /**
- * The floor, for reference only: one prebuilt RFC 6455 text frame written straight to each TCP socket (ws
- * internals; not something to ship). What remains is the kernel's cost of a loopback write.
+ * The floor, for reference only: one prebuilt RFC 6455 text frame written straight to each TCP socket, reached
+ * through ws internals (FlagServer keeps the stream from the upgrade instead) and with none of FlagServer's
+ * checks. What remains is the kernel's cost of a loopback write.
  */
 async function startFloor(): Promise<FanOutServer> {
   const naive = await startNaive();
@@ -162,33 +164,15 @@ async function startFloor(): Promise<FanOutServer> {
   return {
     ...naive,
     change: (n) => {
-      const payload = Buffer.from(
+      const frame = textFrame(
         JSON.stringify({
           messageType: 'data-sync',
           data: { eventType: 'patch', featureFlags: [ruleFlag(FLAG_KEY, n)], segments: [] },
         }),
       );
-      const frame = Buffer.concat([textFrameHeader(payload.length), payload]);
       for (const socket of sockets) (socket as unknown as { _socket: Socket })._socket.write(frame);
     },
   };
-}
-
-/** Header of an unmasked, final text frame (RFC 6455 §5.2). */
-function textFrameHeader(length: number): Buffer {
-  if (length < 126) return Buffer.from([0x81, length]);
-  if (length < 65536) {
-    const header = Buffer.alloc(4);
-    header[0] = 0x81;
-    header[1] = 126;
-    header.writeUInt16BE(length, 2);
-    return header;
-  }
-  const header = Buffer.alloc(10);
-  header[0] = 0x81;
-  header[1] = 127;
-  header.writeBigUInt64BE(BigInt(length), 2);
-  return header;
 }
 
 interface FanOutResult {

@@ -22,6 +22,7 @@ import {
   rawText,
   type ClientMessage,
 } from '../sync/sync-messages.js';
+import { textFrame, textFramePayload } from './text-frame.js';
 
 /** Settings of a `FlagServer`. @publicApi */
 export interface FlagServerOptions {
@@ -83,6 +84,14 @@ const TEXT_FRAME = { binary: false, compress: false } as const;
 
 interface Connection {
   readonly socket: WebSocket;
+  /**
+   * The upgraded TCP stream under `socket`, to write each change's prebuilt frame to; undefined when frames must
+   * go through `socket.send()`. Safe because no extension was negotiated on this connection: `ws` then writes
+   * each of its own frames (pongs, sync answers, close) whole and synchronously, never fragmented nor queued, so
+   * our frames can only fall between two of its frames; and `socket.bufferedAmount` counts this stream's
+   * queue, so the `maxBufferedBytes` drop still sees what we wrote.
+   */
+  readonly stream: Duplex | undefined;
   /** Answered a data-sync: from then on it receives every change (before, its first answer includes them). */
   synced: boolean;
   lastSeen: number;
@@ -97,7 +106,7 @@ interface Attachment {
  * Serves a store over FeatBit's streaming protocol (docs/featbit-protocol.md §1), so other Switchyard clients, FeatBit's own
  * SDKs and relay setups can sync from this process. Validates tokens like the FeatBit evaluation server (accept,
  * then close 4003 when invalid), answers `data-sync` with a `full` (timestamp 0) or a `patch` of newer items,
- * pushes every store change to every synced connection (serialized once, the same buffer for all), and answers
+ * pushes every store change to every synced connection (serialized and framed once: the same bytes for all), and answers
  * `ping` with `pong`. Framework-free: `listen()` standalone, or `attach()` to an existing HTTP server (a Nest
  * app's `app.getHttpServer()`).
  *
@@ -300,7 +309,7 @@ export class FlagServer {
         ws.terminate();
         return;
       }
-      this.accept(ws);
+      this.accept(ws, socket);
     });
   }
 
@@ -323,8 +332,15 @@ export class FlagServer {
     return undefined;
   }
 
-  private accept(socket: WebSocket): void {
-    const connection: Connection = { socket, synced: false, lastSeen: Date.now() };
+  private accept(socket: WebSocket, stream: Duplex): void {
+    // With an extension (permessage-deflate: off on our WebSocketServer, so never today) ws may compress and
+    // queue its frames: only socket.send() keeps them in order then.
+    const connection: Connection = {
+      socket,
+      stream: socket.extensions === '' ? stream : undefined,
+      synced: false,
+      lastSeen: Date.now(),
+    };
     this.open.add(connection);
     socket.on('message', (data) => this.onMessage(connection, data));
     socket.on('close', () => this.open.delete(connection));
@@ -369,7 +385,10 @@ export class FlagServer {
     return this.fullFrameCache;
   }
 
-  /** Pushes one change to every synced connection: one patch with the changed items, serialized once. */
+  /**
+   * Pushes one change to every synced connection: one patch with the changed items, serialized and framed once,
+   * the same buffer written to every connection's TCP stream (`socket.send()` where `stream` is unset).
+   */
   private broadcast(changes: StoreChanges): void {
     this.fullFrameCache = undefined;
     if (this.open.size === 0) return;
@@ -379,7 +398,8 @@ export class FlagServer {
       changed === undefined
         ? dataSyncFrame('full', this.flagStore.snapshot(0))
         : dataSyncFrame('patch', changed);
-    const frame = Buffer.from(text, 'utf8');
+    const frame = textFrame(text);
+    let payload: Buffer | undefined;
     for (const connection of this.open) {
       const socket = connection.socket;
       if (!connection.synced || socket.readyState !== WebSocket.OPEN) continue;
@@ -390,7 +410,10 @@ export class FlagServer {
         socket.terminate();
         continue;
       }
-      socket.send(frame, TEXT_FRAME);
+      // A write error (the peer reset) is reported on the stream's 'error' event, which ws listens to: it
+      // closes the WebSocket and the next broadcast skips it.
+      if (connection.stream !== undefined) connection.stream.write(frame);
+      else socket.send((payload ??= textFramePayload(frame)), TEXT_FRAME);
     }
   }
 

@@ -203,4 +203,32 @@ describe('official @featbit/node-server-sdk against FlagServer', () => {
     const theirs = await sdk.stringVariationDetail('checkout-v2', dave, 'default');
     assert.deepEqual([theirs.value, theirs.reason], ['treatment', 'match rule beta testers']);
   });
+
+  test('a 70 KB patch of multi-byte UTF-8 (a frame with a 64-bit length) reaches the SDK intact', async () => {
+    await Promise.all([sdk.waitForInitialization(), switchyard.waitForInitialization()]);
+    const value = 'Zürich — 東京 😀 '.repeat(3_000);
+    const syncsBefore = served.length;
+    const updated = new Promise<string[]>((resolve) => sdk.once('update', (keys: string[]) => resolve(keys)));
+    server.store.applySync({
+      eventType: 'patch',
+      featureFlags: [
+        checkoutFlag(5000, {
+          variations: [
+            { id: 'v-control', name: 'Control', value },
+            { id: 'v-treat', name: 'Treatment', value: 'treatment' },
+          ],
+          isEnabled: false,
+        }),
+      ],
+    });
+    assert.deepEqual(await updated, ['checkout-v2']);
+    const theirs = await sdk.stringVariation('checkout-v2', user('alice', 'free', 'alice@other.org'), 'x');
+    assert.ok(theirs === value, `the SDK serves ${theirs.length} characters, not the ${value.length} sent`);
+    // A frame the SDK could not read would close the connection and the patch come back in a resync's answer.
+    assert.equal(
+      served.length,
+      syncsBefore,
+      'the SDK read the pushed frame itself (no reconnect, no resync)',
+    );
+  });
 });

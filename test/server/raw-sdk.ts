@@ -2,7 +2,7 @@
  * A bare FeatBit-protocol client over `ws`, driven by hand: connects with any token, records every frame the
  * server sends, and sends whatever the test wants. Plays an SDK (well-behaved or not) against FlagServer.
  */
-import { WebSocket } from 'ws';
+import { WebSocket, type ClientOptions } from 'ws';
 import { buildConnectionToken } from '../../lib/sync/featbit-token.js';
 import { SECRET } from '../sync/fixtures.js';
 
@@ -18,6 +18,8 @@ export interface ConnectOptions {
   query?: string;
   type?: string;
   path?: string;
+  /** `ws` client options (permessage-deflate is not offered unless these say so). */
+  client?: ClientOptions;
 }
 
 export class RawSdk {
@@ -43,6 +45,7 @@ export class RawSdk {
     const query = options.query ?? `type=${options.type ?? 'server'}&token=${token}`;
     const socket = new WebSocket(`ws://127.0.0.1:${port}${options.path ?? '/streaming'}?${query}`, {
       perMessageDeflate: false,
+      ...options.client,
     });
     const sdk = new RawSdk(socket);
     return new Promise((resolve, reject) => {
