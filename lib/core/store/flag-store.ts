@@ -228,17 +228,18 @@ export class FlagStore {
     const items: ItemChange[] = [];
     const affectedSegments = new Set<string>();
 
-    const retainDocument = this.retainsDocuments;
+    const flagOptions = { retainDocument: this.retainsDocuments, onRefusedPattern: this.reportRefused };
     const flags = this.compileAll(
       'flag',
       payload.featureFlags,
-      (doc) => compileFlag(doc, { retainDocument, onRefusedPattern: this.reportRefused }),
+      (doc) => compileFlag(doc, flagOptions),
       rejected,
     );
+    const segmentOptions = { onRefusedPattern: this.reportRefused };
     const segments = this.compileAll(
       'segment',
       payload.segments,
-      (doc) => compileSegment(doc, { onRefusedPattern: this.reportRefused }),
+      (doc) => compileSegment(doc, segmentOptions),
       rejected,
     );
     const switches = this.compileAll(
@@ -373,7 +374,8 @@ export class FlagStore {
     items: ItemChange[],
     keyOf: (item: T) => string,
   ): void {
-    const seen = full ? new Set<string>() : undefined;
+    // Keys that the full sync left out are removed at the end; into an empty map (a cold start) nothing is left out.
+    const seen = full && map.size > 0 ? new Set<string>() : undefined;
     for (const item of incoming) {
       const key = keyOf(item);
       seen?.add(key);
