@@ -406,6 +406,13 @@ const s2Varied: Row[] = [
         Number(user.age) > 18,
     );
   }),
+  // Information only (the verdict keeps the issue's floor): what no flag evaluation can skip — reading the
+  // user's key and refusing a blank one — added to the floor.
+  await timeRow('hand-written floor + the user-key check, varied users', () => {
+    const user = VARIED_USERS_NUMERIC_AGE[nextVaried()];
+    const key = user.key;
+    return do_not_optimize(typeof key === 'string' && key.length > 0 && handWrittenRule(user));
+  }),
   await timeRow(`${featbitPeer.name} (awaited), varied users`, () =>
     fb.boolVariation(S2_KEY, fbVaried[nextVaried()], false),
   ),
@@ -567,6 +574,14 @@ if (floor !== undefined) {
     console.log(
       `| ${label} | ${ratio.toFixed(2)} × | | ≤ 1.5 × | ${ratio <= 1.5 ? 'yes' : '**no**'} | ` +
         `floor ${fmt(floor.ns)} ns | |`,
+    );
+  }
+  const keyFloor = s2Varied.find((row) => row.name.startsWith('hand-written floor + the user-key check'));
+  if (keyFloor !== undefined) {
+    const ratio = s2Varied[1].ns / keyFloor.ns;
+    console.log(
+      `| (information) S2, varied users, prepared handle ÷ the floor that also checks the user key | ` +
+        `${ratio.toFixed(2)} × | | — | — | floor + key ${fmt(keyFloor.ns)} ns | |`,
     );
   }
 }
