@@ -1,6 +1,7 @@
 import {
   compileFlag,
   compileSegment,
+  parseVersion,
   type CompiledFlag,
   type CompiledSegment,
   type FeatBitFlag,
@@ -234,6 +235,7 @@ export class FlagStore {
       payload.featureFlags,
       (doc) => compileFlag(doc, flagOptions),
       rejected,
+      full ? undefined : (doc) => isStale(this.flagMap, doc, 'key'),
     );
     const segmentOptions = { onRefusedPattern: this.reportRefused };
     const segments = this.compileAll(
@@ -241,6 +243,7 @@ export class FlagStore {
       payload.segments,
       (doc) => compileSegment(doc, segmentOptions),
       rejected,
+      full ? undefined : (doc) => isStale(this.segmentMap, doc, 'id'),
     );
     const switches = this.compileAll(
       'switch',
@@ -336,11 +339,18 @@ export class FlagStore {
     });
   }
 
+  /**
+   * Compiles every document, logging and collecting the refused ones. `stale` (patches only) names documents no
+   * newer than what the store holds: `merge` would skip them, so they are not compiled at all — a storage that
+   * hands its whole snapshot again after its load (a resync) then costs a version check per item instead of a
+   * second compilation of every flag on the event loop.
+   */
   private compileAll<T>(
     kind: RecordKind,
     docs: unknown[] | undefined,
     compile: (doc: unknown) => T,
     rejected: RejectedItem[],
+    stale?: (doc: unknown) => boolean,
   ): T[] {
     if (docs === undefined) return [];
     if (!Array.isArray(docs)) {
@@ -351,6 +361,7 @@ export class FlagStore {
     }
     const out: T[] = [];
     for (const doc of docs) {
+      if (stale?.(doc) === true) continue;
       try {
         out.push(compile(doc));
       } catch (error) {
@@ -462,6 +473,20 @@ export class FlagStore {
     if (items.length > 0) this.changes$.emit(changes);
     return changes;
   }
+}
+
+/**
+ * True when `doc` (a flag by `key`, a segment by `id`) is no newer than the item `map` holds: exactly the
+ * items a patch's merge skips. Anything unreadable is not stale (it is compiled, and refused if invalid).
+ */
+function isStale(map: ReadonlyMap<string, Versioned>, doc: unknown, keyField: 'key' | 'id'): boolean {
+  if (typeof doc !== 'object' || doc === null) return false;
+  const key = (doc as Record<string, unknown>)[keyField];
+  const updatedAt = (doc as Record<string, unknown>).updatedAt;
+  if (typeof key !== 'string' || typeof updatedAt !== 'string') return false;
+  const previous = map.get(key);
+  // NaN (an unparsable date) compares false: compiled, and refused there.
+  return previous !== undefined && previous.version >= parseVersion(updatedAt);
 }
 
 const liveVersion = (item: Versioned | undefined): number | undefined =>
