@@ -177,10 +177,11 @@ export function makeEvaluation(flagKey: string, kind: EvalKind, reason: string):
 }
 
 // Shared outcomes: a boolean flag store holds a handful of distinct ones in all. Bounded, never evicted (past
-// the limit outcomes are simply not shared); keyed by content, the conversions by their value text (pooled
-// conversions of one text are equal).
+// the limit outcomes are simply not shared). Found through the value's conversions (pooled: one object per value
+// text), then the reason, then kind bits and variation index as one number — no key string built per outcome.
 const SHARED_OUTCOME_LIMIT = 8192;
-const sharedOutcomes = new Map<string, EvaluationRecord>();
+let sharedOutcomeCount = 0;
+const sharedOutcomes = new WeakMap<ValueConversions, Map<string, Map<number, EvaluationRecord>>>();
 
 /**
  * The outcome that serves variation number `variationIndex` (value `conversions`) with `kind` and `reason`,
@@ -194,11 +195,19 @@ export function sharedOutcome(
   sendToExperiment: boolean,
 ): EvaluationRecord {
   const bits = (KINDS.indexOf(kind) << 1) | (sendToExperiment ? 1 : 0);
-  const key = `${bits}\u0000${variationIndex}\u0000${reason}\u0000${conversions.value}`;
-  let outcome = sharedOutcomes.get(key);
+  // bits < 16: the kind index is below 8.
+  const slot = variationIndex * 16 + bits;
+  let byReason = sharedOutcomes.get(conversions);
+  let bySlot = byReason?.get(reason);
+  let outcome = bySlot?.get(slot);
   if (outcome === undefined) {
     outcome = new EvaluationRecord('', reason, '', conversions, bits, variationIndex);
-    if (sharedOutcomes.size < SHARED_OUTCOME_LIMIT && key.length <= 1024) sharedOutcomes.set(key, outcome);
+    if (sharedOutcomeCount < SHARED_OUTCOME_LIMIT) {
+      sharedOutcomeCount++;
+      if (byReason === undefined) sharedOutcomes.set(conversions, (byReason = new Map()));
+      if (bySlot === undefined) byReason.set(reason, (bySlot = new Map()));
+      bySlot.set(slot, outcome);
+    }
   }
   return outcome;
 }
