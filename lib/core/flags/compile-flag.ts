@@ -24,6 +24,7 @@ import {
   malformedFlag,
   ownEvaluation,
   sharedOutcome,
+  isPooledOutcome,
   type CompiledVariation,
   type EvalKind,
   type FlagEvaluation,
@@ -428,7 +429,10 @@ class OutcomeFactory {
       );
       return malformed;
     }
-    return sharedOutcome(kind, reason, this.values[index], index, sendToExperiment);
+    const conversions = this.values[index];
+    // Unpooled conversions (a long or rare value) get an outcome of their own: pooling it would keep it forever.
+    const poolable = conversionPool.peek(conversions.value) === conversions;
+    return sharedOutcome(kind, reason, conversions, index, sendToExperiment, poolable);
   }
 }
 
@@ -697,7 +701,7 @@ function compileRules(
       },
       compilation,
     );
-    shareable &&= shared && (outcome as EvaluationRecord).shared === true;
+    shareable &&= shared && isPooledOutcome(outcome as EvaluationRecord); // false for a split
     table.push(conditions, outcome);
   });
   if (!shareable) return table.slice(); // slice: an exact-size copy (push leaves spare capacity)

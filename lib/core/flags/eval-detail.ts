@@ -177,15 +177,17 @@ export function makeEvaluation(flagKey: string, kind: EvalKind, reason: string):
 }
 
 // Shared outcomes: a boolean flag store holds a handful of distinct ones in all. Bounded, never evicted (past
-// the limit outcomes are simply not shared). Found through the value's conversions (pooled: one object per value
-// text), then the reason, then kind bits and variation index as one number — no key string built per outcome.
+// the limit outcomes are simply not shared), and only for pooled conversions, which live as long as the pool: an
+// entry is never dead weight counted against the limit. Found through the conversions, then the reason, then kind
+// bits and variation index as one number — no key string built per outcome.
 const SHARED_OUTCOME_LIMIT = 8192;
 let sharedOutcomeCount = 0;
-const sharedOutcomes = new WeakMap<ValueConversions, Map<string, Map<number, EvaluationRecord>>>();
+const sharedOutcomes = new Map<ValueConversions, Map<string, Map<number, EvaluationRecord>>>();
 
 /**
  * The outcome that serves variation number `variationIndex` (value `conversions`) with `kind` and `reason`,
- * shared by every flag that serves the same. @internal
+ * shared by every flag that serves the same when `conversions` is pooled (`poolable`); a fresh one otherwise.
+ * @internal
  */
 export function sharedOutcome(
   kind: EvalKind,
@@ -193,8 +195,10 @@ export function sharedOutcome(
   conversions: ValueConversions,
   variationIndex: number,
   sendToExperiment: boolean,
+  poolable: boolean,
 ): EvaluationRecord {
   const bits = (KINDS.indexOf(kind) << 1) | (sendToExperiment ? 1 : 0);
+  if (!poolable) return new EvaluationRecord('', reason, '', conversions, bits, variationIndex);
   // bits < 16: the kind index is below 8.
   const slot = variationIndex * 16 + bits;
   let byReason = sharedOutcomes.get(conversions);
@@ -210,6 +214,14 @@ export function sharedOutcome(
     }
   }
   return outcome;
+}
+
+/** True when `outcome` is the pooled one of its content (a table holding it may then be shared too). @internal */
+export function isPooledOutcome(outcome: EvaluationRecord): boolean {
+  const conversions = outcome.conversions;
+  if (conversions === undefined) return false;
+  const slot = outcome.variationIndex * 16 + outcome.bits;
+  return sharedOutcomes.get(conversions)?.get(outcome.reason)?.get(slot) === outcome;
 }
 
 /** A flag's own evaluation of a shared outcome: its key and the served variation's id filled in. @internal */

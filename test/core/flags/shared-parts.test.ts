@@ -215,3 +215,29 @@ test('the client’s details, observers and recorded experiment events name each
   );
   await client.close();
 });
+
+test('a value too long to pool gives each flag outcomes and tables of its own, with the right answers', () => {
+  // Over the conversion pool's key limit: its outcomes must not be pooled (they would outlive their flags).
+  const long = JSON.stringify({ banner: 'x'.repeat(400) });
+  const jsonFlag = (key: string): FeatBitFlag => ({
+    ...flagWithOwnIds(key),
+    variationType: 'json',
+    variations: [
+      { id: `${key}-on`, value: long },
+      { id: `${key}-off`, value: '{}' },
+    ],
+  });
+  const a = compileFlag(jsonFlag('json-a'), { retainDocument: false });
+  const b = compileFlag(jsonFlag('json-b'), { retainDocument: false });
+  assert.notEqual(partsOf(a).rules, partsOf(b).rules, 'tables holding unpooled outcomes are not shared');
+  assert.equal(partsOf(a).fallthrough, partsOf(b).fallthrough, 'the pooled "{}" outcome still is');
+  for (const [flag, key] of [
+    [a, 'json-a'],
+    [b, 'json-b'],
+  ] as const) {
+    const pro = evaluateFlag(flag, key, { key: 'u', plan: 'pro' }, noSegments);
+    assert.equal(pro.variation?.id, `${key}-on`);
+    assert.deepEqual(pro.variation?.asJson, { ok: true, value: JSON.parse(long) });
+    assert.equal(evaluateFlag(flag, key, { key: 'u', plan: 'pro' }, noSegments), pro);
+  }
+});
