@@ -103,6 +103,12 @@ const SCENARIOS: Array<{ id: string; label: string; peerFile?: string }> = [
     label: '**Switchyard**, `bootstrap` parsed object (parsed before the timer)',
   },
   { id: 'featbit-bootstrap', label: 'FeatBit node SDK, JSON bootstrap', peerFile: peerFiles.featbit },
+  {
+    id: 'floor-redis',
+    label: 'floor: ioredis reads the same records as RedisStorage and parses each (no SDK)',
+  },
+  { id: 'floor-stream', label: 'floor: a bare `ws` client receives the full sync and parses it (no SDK)' },
+  { id: 'floor-json-parse', label: 'floor: `JSON.parse` of the same text alone (no SDK)' },
   { id: 'launchdarkly-bootstrap', label: 'LaunchDarkly, TestData', peerFile: peerFiles.launchdarkly },
   { id: 'growthbook-bootstrap', label: 'GrowthBook, `initSync` payload', peerFile: peerFiles.growthbook },
   { id: 'unleash-bootstrap', label: 'Unleash, bootstrap data', peerFile: peerFiles.unleash },

@@ -6,6 +6,9 @@
  * - firstEvaluationMs: from constructing the client (flags text already in memory where the scenario says so)
  *   to the first answer of flag `flag-1` (a 3-condition rule) for the matching user, checked to be `true`;
  * - heapMiB: heap used after that answer (not collected first: what the process holds at that moment).
+ * Floors: `floor-json-parse` (JSON.parse of the flags text alone), `floor-redis` (ioredis: the same read as
+ * RedisStorage, each record parsed) and `floor-stream` (a bare `ws` client: the full sync
+ * received and parsed, nothing stored) time what no SDK of this protocol can skip.
  * Env: FLAGS_FILE (FeatBit `latest-all` JSON), PEER_FILE (the peer's own JSON), PORT + SECRET (a FlagServer in
  * another process serving the same flags), REDIS_URL + PREFIX (a RedisStorage holding them).
  */
@@ -105,6 +108,55 @@ const SCENARIOS: Record<string, ColdStart> = {
     },
   },
 };
+
+// Floors (no SDK): what any FeatBit-protocol SDK pays for these 10,000 flags before it can store one of them.
+Object.assign(SCENARIOS, {
+  'floor-json-parse': {
+    importModules: () => Promise.resolve(undefined),
+    prepare: () => readFileSync(env('FLAGS_FILE'), 'utf8'),
+    run(_: never, text: string) {
+      const parsed = JSON.parse(text) as { data: { featureFlags: unknown[] } };
+      return Promise.resolve(parsed.data.featureFlags.length > 0);
+    },
+  },
+  'floor-redis': {
+    importModules: () => import('ioredis'),
+    async run({ Redis }: typeof import('ioredis')) {
+      // The read RedisStorage makes (GET of the write counter and HGETALL in one MULTI), each record parsed.
+      const tag = `{${env('PREFIX')}}`;
+      const redis = new Redis(env('REDIS_URL'));
+      const replies = await redis.multi().get(`${tag}:version`).call('HGETALL', `${tag}:records`).exec();
+      const fields = (replies?.[1]?.[1] ?? []) as string[];
+      let records = 0;
+      for (let i = 1; i < fields.length; i += 2) if ((JSON.parse(fields[i]) as object) !== null) records++;
+      redis.disconnect();
+      return records > 0;
+    },
+  },
+  'floor-stream': {
+    importModules: () => Promise.all([import('ws'), import('../lib/sync/featbit-token.js')]),
+    run([{ WebSocket }, { buildConnectionToken }]: [
+      typeof import('ws'),
+      typeof import('../lib/sync/featbit-token.js'),
+    ]) {
+      const socket = new WebSocket(
+        `ws://127.0.0.1:${env('PORT')}/streaming?type=server&token=${buildConnectionToken(env('SECRET'))}`,
+        { perMessageDeflate: false },
+      );
+      return new Promise<boolean>((resolve, reject) => {
+        socket.on('open', () =>
+          socket.send(JSON.stringify({ messageType: 'data-sync', data: { timestamp: 0 } })),
+        );
+        socket.on('error', reject);
+        socket.on('message', (data: Buffer) => {
+          const message = JSON.parse(data.toString('utf8')) as { data?: { featureFlags?: unknown[] } };
+          socket.terminate();
+          resolve((message.data?.featureFlags?.length ?? 0) > 0);
+        });
+      });
+    },
+  },
+} satisfies Record<string, ColdStart>);
 
 // Peers loaded from their own bootstrap format, through the adapters flag-peers uses (bench/peers).
 const peerJson = (): string => readFileSync(env('PEER_FILE'), 'utf8');

@@ -27,7 +27,7 @@ async function settledHeapUsed(): Promise<number> {
 
 const warmUp = await peer.load(
   peer.json(
-    50,
+    300,
     (i) => `warm-up-${i}`,
     () => 'rule',
   ),

@@ -606,7 +606,7 @@ export class FeatureFlagClient {
       void persistence.loaded.then(() => this.core.report({ state: 'ok' }));
     } else {
       void persistence.loaded.then((result) => {
-        const hasData = result !== undefined && store.flags().length > 0;
+        const hasData = result !== undefined && store.hasLiveFlags();
         if (hasData && !this.core.initialized) {
           this.core.logger.warn(
             'Serving the last known flags from the storage until the first sync succeeds.',

@@ -14,6 +14,12 @@ import { ArgumentRegistry } from '../switches/argument.js';
 import { compileSwitch, type CompiledSwitch } from '../switches/compiled-switch.js';
 import type { OperatorRegistry } from '../switches/operator.js';
 import { createOperatorRegistry } from '../switches/operators/builtin-operators.js';
+import { DocumentsNotRetainedError } from '../errors.js';
+import {
+  BACKGROUND_COMPILATION_SLICE_MS,
+  DEFERRED_COMPILATION_MIN_FLAGS,
+  PendingFlag,
+} from './pending-flag.js';
 import { KEY_SEPARATOR, parentName } from '../switches/switch.js';
 import { parseSwitchRecord, type SwitchRecord } from '../switches/switch-record.js';
 import type { RecordKind, StoredRecord } from './flag-storage.interface.js';
@@ -87,8 +93,10 @@ export interface StoreSnapshot {
 
 /**
  * The one in-memory store of flags, segments and switches: a versioned snapshot that evaluation
- * reads synchronously, and one change stream. Every item is validated and compiled when it arrives; a bad item is
- * logged and refused while the last good version keeps serving.
+ * reads synchronously, and one change stream. Every item is validated when it arrives; a bad item is logged and
+ * refused while the last good version keeps serving. Items are compiled when they arrive too, except the flags
+ * of a sync that carries more than 256 of them (a cold start): those are compiled on first use, and the rest in
+ * the background in slices of a few milliseconds (a refused regular expression in one is logged then).
  * @publicApi
  */
 export class FlagStore {
@@ -97,8 +105,16 @@ export class FlagStore {
   readonly operators: OperatorRegistry;
   readonly arguments: ArgumentRegistry;
   private readonly logger: SwitchyardLogger;
-  /** Every flag, archived ones included (one map: a second one for live flags would cost ~46 bytes a flag). */
-  private readonly flagMap = new Map<string, CompiledFlag>();
+  /**
+   * Every flag, archived ones included (one map: a second one for live flags would cost ~46 bytes a flag); a flag
+   * of a large sync is pending until compiled.
+   */
+  private readonly flagMap = new Map<string, CompiledFlag | PendingFlag>();
+  /** Pending flags in arrival order, for the background compilation (entries replaced since are skipped). */
+  private pendingQueue: PendingFlag[] = [];
+  private pendingQueueIndex = 0;
+  private backgroundCompilation: NodeJS.Immediate | undefined;
+  private readonly flagOptions: { retainDocument: boolean; onRefusedPattern: (message: string) => void };
   private liveFlagList: CompiledFlag[] | undefined;
   private flagMapGeneration = 0;
   private readonly segmentMap = new Map<string, CompiledSegment>();
@@ -143,6 +159,7 @@ export class FlagStore {
     this.operators = options.operators ?? createOperatorRegistry();
     this.arguments = options.arguments ?? new ArgumentRegistry();
     this.changes$ = new Signal('changes', this.logger);
+    this.flagOptions = { retainDocument: this.retainsDocuments, onRefusedPattern: this.reportRefused };
   }
 
   /** The newest `updatedAt` (ms) of any item: what a client sends in `data-sync` to get only the delta. */
@@ -153,7 +170,24 @@ export class FlagStore {
   /** A live flag, or undefined when absent or archived. */
   flag(key: string): CompiledFlag | undefined {
     const flag = this.flagMap.get(key);
-    return flag === undefined || flag.archived ? undefined : flag;
+    if (flag === undefined || flag.archived) return undefined;
+    return flag instanceof PendingFlag ? this.compilePending(flag) : flag;
+  }
+
+  /** True when some flag is live (without compiling a pending one). */
+  hasLiveFlags(): boolean {
+    for (const flag of this.flagMap.values()) if (!flag.archived) return true;
+    return false;
+  }
+
+  /** Flags accepted but not compiled yet (see the class comment); 0 once the background compilation is done. */
+  get pendingFlags(): number {
+    let count = 0;
+    for (let i = this.pendingQueueIndex; i < this.pendingQueue.length; i++) {
+      const pending = this.pendingQueue[i];
+      if (this.flagMap.get(pending.key) === pending) count++;
+    }
+    return count;
   }
 
   /**
@@ -166,7 +200,14 @@ export class FlagStore {
 
   /** Every live flag (a cached array, rebuilt after a change: evaluating all flags must not allocate for this). */
   flags(): readonly CompiledFlag[] {
-    return (this.liveFlagList ??= [...this.flagMap.values()].filter((flag) => !flag.archived));
+    if (this.liveFlagList !== undefined) return this.liveFlagList;
+    const live: CompiledFlag[] = [];
+    for (const flag of this.flagMap.values()) {
+      if (flag.archived) continue;
+      const compiled = flag instanceof PendingFlag ? this.compilePending(flag) : flag;
+      if (compiled !== undefined) live.push(compiled);
+    }
+    return (this.liveFlagList = live);
   }
 
   /** The live switch `name` of `namespace`. */
@@ -208,7 +249,7 @@ export class FlagStore {
   record(kind: RecordKind, key: string): StoredRecord | undefined {
     if (kind === 'flag') {
       const flag = this.flagMap.get(key);
-      return flag && { kind, key, version: flag.version, data: flag.doc };
+      return flag && { kind, key, version: flag.version, data: this.documentOf(flag) };
     }
     if (kind === 'segment') {
       const segment = this.segmentMap.get(key);
@@ -229,11 +270,13 @@ export class FlagStore {
     const items: ItemChange[] = [];
     const affectedSegments = new Set<string>();
 
-    const flagOptions = { retainDocument: this.retainsDocuments, onRefusedPattern: this.reportRefused };
-    const flags = this.compileAll(
+    const flagOptions = this.flagOptions;
+    const deferred =
+      Array.isArray(payload.featureFlags) && payload.featureFlags.length > DEFERRED_COMPILATION_MIN_FLAGS;
+    const flags = this.compileAll<CompiledFlag | PendingFlag>(
       'flag',
       payload.featureFlags,
-      (doc) => compileFlag(doc, flagOptions),
+      deferred ? (doc) => PendingFlag.of(doc) : (doc) => compileFlag(doc, flagOptions),
       rejected,
       full ? undefined : (doc) => isStale(this.flagMap, doc, 'key'),
     );
@@ -256,6 +299,7 @@ export class FlagStore {
       new Set(rejected.filter((r) => r.kind === kind && r.key !== undefined).map((r) => r.key as string));
     this.merge('flag', this.flagMap, flags, full, refused('flag'), items, (flag) => flag.key);
     this.flagMapGeneration++;
+    if (deferred) this.queuePending(flags);
     this.merge(
       'segment',
       this.segmentMap,
@@ -296,7 +340,7 @@ export class FlagStore {
   snapshot(since = 0): StoreSnapshot {
     const newer = <T extends Versioned>(item: T): boolean => item.version > since;
     return {
-      featureFlags: [...this.flagMap.values()].filter(newer).map((f) => f.doc),
+      featureFlags: [...this.flagMap.values()].filter(newer).map((f) => this.documentOf(f)),
       segments: [...this.segmentMap.values()].filter(newer).map((s) => s.doc),
       switches: [...this.switchMap.values()].filter(newer).map((s) => s.record),
     };
@@ -309,7 +353,7 @@ export class FlagStore {
         kind: 'flag' as const,
         key: f.key,
         version: f.version,
-        data: f.doc,
+        data: this.documentOf(f),
       })),
       ...[...this.segmentMap.values()].map((s) => ({
         kind: 'segment' as const,
@@ -447,6 +491,71 @@ export class FlagStore {
     }
   }
 
+  /** The document of a flag; a pending one's without compiling it (unless documents are not retained). */
+  private documentOf(flag: CompiledFlag | PendingFlag): FeatBitFlag {
+    if (!(flag instanceof PendingFlag)) return flag.doc;
+    if (this.retainsDocuments) return flag.document;
+    throw new DocumentsNotRetainedError('flag', flag.key, 'read, served, stored or exported from this store');
+  }
+
+  /**
+   * Compiles a pending flag and puts the result in its place. Its document was validated when it arrived; it is
+   * validated again because a caller that handed in parsed objects could have changed one since: such a flag is
+   * logged and dropped (it answers as not found), never half compiled.
+   */
+  private compilePending(pending: PendingFlag): CompiledFlag | undefined {
+    try {
+      const compiled = compileFlag(pending.document, this.flagOptions);
+      this.flagMap.set(pending.key, compiled);
+      return compiled;
+    } catch (error) {
+      this.flagMap.delete(pending.key);
+      this.flagMapGeneration++;
+      this.liveFlagList = undefined;
+      this.logger.error(
+        `Dropped flag ${pending.key}: its document changed after it was accepted and is no longer valid. ` +
+          (error instanceof Error ? error.message : String(error)),
+      );
+      return undefined;
+    }
+  }
+
+  /** Queues the pending flags a sync stored, and starts the background compilation when idle. */
+  private queuePending(flags: ReadonlyArray<CompiledFlag | PendingFlag>): void {
+    // Every one of them: a flag the merge skipped (unchanged) is skipped by the compilation too.
+    for (const flag of flags) if (flag instanceof PendingFlag) this.pendingQueue.push(flag);
+    this.scheduleBackgroundCompilation();
+  }
+
+  private scheduleBackgroundCompilation(): void {
+    if (this.backgroundCompilation !== undefined || this.pendingQueueIndex >= this.pendingQueue.length)
+      return;
+    // After I/O callbacks, one slice per turn of the event loop; it never keeps the process alive.
+    this.backgroundCompilation = setImmediate(() => {
+      this.backgroundCompilation = undefined;
+      this.compilePendingSlice();
+    }).unref();
+  }
+
+  private compilePendingSlice(): void {
+    const queue = this.pendingQueue;
+    const deadline = performance.now() + BACKGROUND_COMPILATION_SLICE_MS;
+    let index = this.pendingQueueIndex;
+    while (index < queue.length) {
+      const pending = queue[index++];
+      // Skipped when already compiled by a read, replaced by a newer version or removed since.
+      if (this.flagMap.get(pending.key) === pending) this.compilePending(pending);
+      if ((index & 15) === 0 && performance.now() >= deadline) break;
+    }
+    if (index >= queue.length) {
+      this.pendingQueue = [];
+      this.pendingQueueIndex = 0;
+      return;
+    }
+    this.pendingQueueIndex = index;
+    this.scheduleBackgroundCompilation();
+  }
+
   private bumpVersion(version: number): void {
     if (version > this.currentVersion) this.currentVersion = version;
   }
@@ -459,7 +568,11 @@ export class FlagStore {
       this.liveFlagList = undefined;
     }
     if (segments.size > 0) {
-      for (const flag of this.flagMap.values()) {
+      for (const entry of [...this.flagMap.values()]) {
+        // A flag changed by this sync is listed already (at a cold start: every flag, none compiled for this).
+        if (flagKeys.has(entry.key)) continue;
+        const flag = entry instanceof PendingFlag ? this.compilePending(entry) : entry;
+        if (flag === undefined) continue;
         for (const id of segments) if (flag.segmentIds.has(id)) flagKeys.add(flag.key);
       }
     }
