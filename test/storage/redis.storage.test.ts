@@ -414,22 +414,74 @@ describe('RedisStorage', { skip }, () => {
       assert.deepEqual(seenByB.batches.at(-1), { upserts: [flag('from-a', 1)] });
     });
 
-    test('the first batch is the whole storage (load() before it suppresses nothing); then only changes', async () => {
+    /** Counts the HGETALLs of a prefix's records that Redis executes (MONITOR sees every command in order). */
+    async function recordReads(
+      prefix: string,
+    ): Promise<{ settled: () => Promise<number>; stop: () => void }> {
+      const monitor = await admin.monitor();
+      const recordsKey = `{${prefix}}:records`;
+      const marker = `marker-${prefix}`;
+      let reads = 0;
+      let markerSeen = 0;
+      monitor.on('monitor', (_time: string, args: string[]) => {
+        if (args[0]?.toLowerCase() === 'hgetall' && args[1] === recordsKey) reads++;
+        if (args[0]?.toLowerCase() === 'get' && args[1] === marker) markerSeen++;
+      });
+      return {
+        // A command sent now is executed after every earlier one: once MONITOR shows it, the count is complete.
+        settled: async () => {
+          const before = markerSeen;
+          await admin.get(marker);
+          await waitFor('MONITOR to catch up', () => markerSeen > before);
+          return reads;
+        },
+        stop: () => void monitor.disconnect(),
+      };
+    }
+
+    test('the first batch is the whole storage (load() before it suppresses nothing), taken from the load when nothing was written since (one read of every record); then only changes', async () => {
       const prefix = prefixFor('first-batch');
       const writer = open({ prefix });
       await writer.write({ upserts: [flag('early', 1), flag('early-2', 1)] });
-      const reader = open({ prefix });
-      const loaded = await reader.load();
-      const seen = collect(reader);
-      await reader.subscribed();
-      assert.deepEqual(
-        sorted(seen.batches[0]?.upserts ?? []),
-        sorted(loaded),
-        'what was there before subscribing',
-      );
-      await writer.write({ upserts: [flag('late', 1)] });
-      await waitFor('the next write', () => seen.keys().includes('late'));
-      assert.deepEqual(seen.batches.slice(1), [{ upserts: [flag('late', 1)] }]);
+      const reads = await recordReads(prefix);
+      try {
+        const reader = open({ prefix });
+        const loaded = await reader.load();
+        const seen = collect(reader);
+        await reader.subscribed();
+        assert.deepEqual(
+          sorted(seen.batches[0]?.upserts ?? []),
+          sorted(loaded),
+          'what was there before subscribing',
+        );
+        assert.equal(await reads.settled(), 1, 'one HGETALL: the load’s');
+        await writer.write({ upserts: [flag('late', 1)] });
+        await waitFor('the next write', () => seen.keys().includes('late'));
+        assert.deepEqual(seen.batches.slice(1), [{ upserts: [flag('late', 1)] }]);
+      } finally {
+        reads.stop();
+      }
+    });
+
+    test('a write between load() and the subscription makes the resync read every record again: nothing is lost', async () => {
+      const prefix = prefixFor('load-then-write');
+      const writer = open({ prefix });
+      await writer.write({ upserts: [flag('early', 1)] });
+      const reads = await recordReads(prefix);
+      try {
+        const reader = open({ prefix });
+        assert.deepEqual(
+          (await reader.load()).map((r) => r.key),
+          ['early'],
+        );
+        await writer.write({ upserts: [flag('between', 1)] }); // announced before the reader subscribed
+        const seen = collect(reader);
+        await reader.subscribed();
+        assert.deepEqual(seen.keys().sort(), ['between', 'early']);
+        assert.equal(await reads.settled(), 2, 'the load’s read and the resync’s');
+      } finally {
+        reads.stop();
+      }
     });
 
     test('two processes: each sees the other one’s writes through changes$', async () => {
