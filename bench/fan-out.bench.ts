@@ -9,10 +9,14 @@
  * `FeatureFlagClient`s. Server memory per connection: heap and RSS of the server process after two GCs, with
  * the clients connected minus before they connected, divided by the connections.
  *
+ * Floor (KIND floor, issue 16): a bare TCP server writes a buffer of the same size to every connection and bare TCP
+ * clients stamp its arrival — what this machine's kernel charges for the fan-out, under any server.
+ *
  * Run: `node --expose-gc build/bench/fan-out.bench.js` (or `npm run bench -- fan-out`). Env: SIZES (default
- * "1000,10000"), CLIENT_PROCESSES (default 3), KINDS (default "raw,client"; the real clients at 1,000 only).
+ * "1000,10000"), CLIENT_PROCESSES (default 3), KINDS (default "floor,raw,client"; the real clients at 1,000 only), PIN=1
+ * (server on CPU 0, clients on the other CPUs).
  */
-import { fork, type ChildProcess } from 'node:child_process';
+import { fork, spawnSync, type ChildProcess } from 'node:child_process';
 import os from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -21,9 +25,22 @@ import { arrivalOf } from './stream-clients.js';
 
 const SIZES = (process.env.SIZES ?? '1000,10000').split(',').map(Number);
 const PROCESSES = Number(process.env.CLIENT_PROCESSES ?? 3);
-const KINDS = (process.env.KINDS ?? 'raw,client').split(',');
+const KINDS = (process.env.KINDS ?? 'floor,raw,client').split(',');
+const KIND_NAMES: Record<string, string> = {
+  floor: 'floor: bare TCP writes, no WebSocket (socket-floor.child)',
+  raw: 'raw ws',
+  client: 'FeatureFlagClient',
+};
 const SECRET = 'fanOutSecretQ0ae1ZkRrmc2QkXoZZb9T0G5sa1dFt';
 const CHANGE_TIMEOUT_MS = 60_000;
+// PIN=1: the server process on CPU 0, every client process (and this one) on the others (Linux `taskset`), so that
+// the server has a core of its own and the clients cannot take its time.
+const PIN = process.env.PIN === '1' && os.cpus().length > 1;
+const pin = (pid: number | undefined, cpus: string): void => {
+  if (PIN && pid !== undefined) spawnSync('taskset', ['-pc', cpus, String(pid)], { stdio: 'ignore' });
+};
+const OTHER_CPUS = `1-${os.cpus().length - 1}`;
+pin(process.pid, OTHER_CPUS);
 const here = dirname(fileURLToPath(import.meta.url));
 const pause = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 const warmupChanges = (clients: number): number => (clients >= 10_000 ? 10 : 30);
@@ -49,15 +66,19 @@ interface Result {
   serverCpuPerChange: number;
 }
 
-function startServer(): Promise<{ child: ChildProcess; port: number }> {
-  const child = fork(join(here, 'flag-server.child.js'), [], {
+function startServer(kind: string): Promise<{ child: ChildProcess; port: number }> {
+  const script = kind === 'floor' ? 'socket-floor.child.js' : 'flag-server.child.js';
+  const child = fork(join(here, script), [], {
     env: { ...process.env, SECRET, PORT: '0' },
     execArgv: ['--expose-gc'],
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   return new Promise((resolve) =>
     child.on('message', (message: { type: string; port: number }) => {
-      if (message.type === 'listening') resolve({ child, port: message.port });
+      if (message.type === 'listening') {
+        pin(child.pid, '0');
+        resolve({ child, port: message.port });
+      }
     }),
   );
 }
@@ -78,7 +99,7 @@ const percentile = (sorted: Float64Array, p: number): number =>
   sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
 
 async function measure(kind: string, clients: number): Promise<Result> {
-  const { child: server, port } = await startServer();
+  const { child: server, port } = await startServer(kind);
   await pause(200);
   const before = await serverMemory(server);
   const warmup = warmupChanges(clients);
@@ -109,6 +130,7 @@ async function measure(kind: string, clients: number): Promise<Result> {
       serialization: 'advanced',
     });
     processes.push(child);
+    pin(child.pid, OTHER_CPUS);
     readies.push(
       new Promise<void>((resolve) =>
         child.on('message', (message: { type: string; n: number }) => {
@@ -178,7 +200,7 @@ async function measure(kind: string, clients: number): Promise<Result> {
 }
 
 console.log(
-  `Server alone in its process; clients in ${PROCESSES} other processes; ${os.cpus().length} CPUs, load average ` +
+  `Server alone in its process${PIN ? ' (pinned to CPU 0, clients to the others)' : ''}; clients in ${PROCESSES} other processes; ${os.cpus().length} CPUs, load average ` +
     `at start ${os.loadavg()[0].toFixed(1)}; ${new Date().toISOString()}.`,
 );
 const results: Result[] = [];
@@ -197,17 +219,21 @@ console.log(
 console.log('|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|');
 for (const r of results) {
   console.log(
-    `| ${r.clients.toLocaleString('en-US')} | ${r.kind === 'raw' ? 'raw ws' : 'FeatureFlagClient'} | ${f(r.p50)} | ` +
+    `| ${r.clients.toLocaleString('en-US')} | ${KIND_NAMES[r.kind] ?? r.kind} | ${f(r.p50)} | ` +
       `**${f(r.p99)}** | ${f(r.max)} | ${f(r.everyClientP50)} / ${f(r.everyClientP99)} | ` +
       `${f(r.serverCpuPerChange / 1000)} ms | ${(r.heapPerConnection / 1024).toFixed(1)} KiB | ${(r.rssPerConnection / 1024).toFixed(1)} KiB | ` +
       `${(r.connectMs / 1000).toFixed(1)} s |`,
   );
 }
-const budgetRows = results.filter((r) => r.clients === 1000);
+const budgetRows = results.filter((r) => r.clients === 1000 && r.kind !== 'floor');
 for (const r of budgetRows) {
+  const floor = results.find((other) => other.kind === 'floor' && other.clients === r.clients);
   console.log(
-    `\nBudget (DESIGN §7): a change reaches 1,000 clients with p99 < 10 ms — ${r.kind === 'raw' ? 'raw ws' : 'FeatureFlagClient'}: ` +
-      `${r.p99 < 10 ? 'met' : '**not met**'} (p99 ${f(r.p99)} ms; the server alone spent ${f(r.serverCpuPerChange / 1000)} ms of CPU per change).`,
+    `\nBudget (DESIGN §7): a change reaches 1,000 clients with p99 < 10 ms — ${KIND_NAMES[r.kind] ?? r.kind}: ` +
+      `${r.p99 < 10 ? 'met' : '**not met**'} (p99 ${f(r.p99)} ms; the server alone spent ${f(r.serverCpuPerChange / 1000)} ms of CPU per change)` +
+      (floor === undefined
+        ? '.'
+        : `; against the floor in the same run: p99 ${(r.p99 / floor.p99).toFixed(2)} ×, server CPU ${(r.serverCpuPerChange / floor.serverCpuPerChange).toFixed(2)} ×.`),
   );
 }
 process.exit(0);

@@ -3,12 +3,15 @@
  * takes the full sync, then reports the number of every change of the benchmark's rule flag (bench/rule-flag.ts)
  * it receives.
  */
+import net from 'node:net';
 import { WebSocket } from 'ws';
 import { FeatureFlagClient } from '../lib/client/feature-flag-client.js';
 import { silentLogger } from '../lib/core/logger.js';
 import { buildConnectionToken } from '../lib/sync/featbit-token.js';
 import { createStreamingDataSource } from '../lib/sync/streaming-data-source.js';
-import { RULE_FLAG_BASE_TIME } from './rule-flag.js';
+import { textFrame } from '../lib/server/text-frame.js';
+import { dataSyncFrame } from '../lib/sync/sync-messages.js';
+import { FAN_OUT_KEY, RULE_FLAG_BASE_TIME, ruleFlag } from './rule-flag.js';
 
 /** One connected benchmark client. */
 export interface StreamClient {
@@ -95,4 +98,37 @@ export function arrivalOf(
       resolve();
     });
   });
+}
+
+/** The size of the frame a FlagServer sends for one change of the rule flag: what the floor server writes. */
+export const FLOOR_FRAME_BYTES = textFrame(
+  dataSyncFrame('patch', { featureFlags: [ruleFlag(FAN_OUT_KEY, 1) as never], segments: [], switches: [] }),
+).length;
+/** The floor's frames carry the change number in ASCII in their first bytes. */
+export const FLOOR_NUMBER_BYTES = 12;
+
+/**
+ * The floor's client (bench/socket-floor.child.ts): a bare TCP socket, no WebSocket and no JSON; a change is had
+ * when the first bytes of its frame arrive (`onChange` gets the number they carry).
+ */
+export function bareSocketClient(port: number, onChange: (n: number) => void): StreamClient {
+  const socket = net.connect(port, '127.0.0.1');
+  socket.setNoDelay(true);
+  let offset = 0; // where the current frame started, counted over the stream
+  let received = 0;
+  socket.on('data', (chunk: Buffer) => {
+    // A frame starts in this chunk when its first byte falls within it.
+    while (offset < received + chunk.length) {
+      const start = offset - received;
+      if (start + FLOOR_NUMBER_BYTES > chunk.length) break; // number split over two reads: never with ~1 KB frames
+      onChange(Number(chunk.toString('latin1', start, start + FLOOR_NUMBER_BYTES)));
+      offset += FLOOR_FRAME_BYTES;
+    }
+    received += chunk.length;
+  });
+  const ready = new Promise<void>((resolve, reject) => {
+    socket.once('connect', () => resolve());
+    socket.once('error', reject);
+  });
+  return { ready, close: () => socket.destroy() };
 }
