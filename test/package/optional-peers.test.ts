@@ -9,9 +9,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { packagesReachedFrom } from '../support/import-graph.js';
 
 const lib = resolve(fileURLToPath(new URL('../../lib', import.meta.url)));
 const BLOCKED = ['@openfeature/', '@nestjs/terminus', '@opentelemetry/'];
@@ -19,25 +20,6 @@ const isBlocked = (specifier: string): boolean =>
   BLOCKED.some((b) =>
     b.endsWith('/') ? specifier.startsWith(b) : specifier === b || specifier.startsWith(`${b}/`),
   );
-
-/** Every bare package an entry reaches through relative imports (static `from '…'` and `import('…')`). */
-function packagesReachedFrom(entry: string): Set<string> {
-  const packages = new Set<string>();
-  const seen = new Set<string>();
-  const pending = [entry];
-  while (pending.length > 0) {
-    const file = pending.pop() as string;
-    if (seen.has(file)) continue;
-    seen.add(file);
-    const code = readFileSync(file, 'utf8');
-    for (const match of code.matchAll(/(?:\bfrom\s*|\bimport\s*\(\s*|\bimport\s+)['"]([^'"]+)['"]/g)) {
-      const specifier = match[1];
-      if (specifier.startsWith('.')) pending.push(resolve(dirname(file), specifier));
-      else packages.add(specifier);
-    }
-  }
-  return packages;
-}
 
 test('the main entry and the engine entry never import an optional peer', () => {
   for (const entry of ['index.js', 'engine.js']) {

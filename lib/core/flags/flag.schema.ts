@@ -1,5 +1,6 @@
-import { z } from 'zod';
+import type { z as Zod, ZodError } from 'zod';
 import { InvalidFlagError } from '../errors.js';
+import { lazyZod } from '../lazy-zod.js';
 import type { FeatBitFlag, FeatBitSegment } from './flag.model.js';
 
 /**
@@ -17,11 +18,6 @@ const STRING = 'expected a string';
 const NON_EMPTY = 'expected a non-empty string';
 const BOOLEAN = 'expected true or false';
 
-const nonEmptyString = z.string({ error: NON_EMPTY }).min(1, { error: NON_EMPTY });
-const optionalString = z.string({ error: STRING }).nullable().optional();
-const optionalBoolean = z.boolean({ error: BOOLEAN }).nullable().optional();
-const stringArray = z.array(z.string({ error: STRING }), { error: 'expected an array of strings' });
-
 const ZONE_DESIGNATOR = /(?:Z|[+-]\d\d(?::?\d\d)?)$/i;
 
 /**
@@ -34,20 +30,6 @@ export function parseVersion(updatedAt: string): number {
   return Math.trunc(Date.parse(zoned || !updatedAt.includes('T') ? updatedAt : `${updatedAt}Z`));
 }
 
-const updatedAt = z
-  .string({ error: 'expected an ISO-8601 date-time string' })
-  .refine((text) => Number.isFinite(parseVersion(text)), { error: 'expected an ISO-8601 date-time string' });
-
-const condition = z.looseObject(
-  {
-    property: optionalString,
-    op: optionalString,
-    value: z.string({ error: 'expected a string or null' }).nullable().optional(),
-  },
-  { error: 'expected a condition object' },
-);
-const conditions = z.array(condition, { error: 'expected an array of conditions' });
-
 function isRolloutRange(value: unknown): value is [number, number] {
   if (!Array.isArray(value) || value.length !== 2) return false;
   const [from, to] = value as unknown[];
@@ -58,87 +40,124 @@ function isFraction(value: unknown): value is number {
   return typeof value === 'number' && Number.isFinite(value) && value >= 0 && value <= 1;
 }
 
-const rolloutVariation = z.looseObject(
-  {
-    id: z.string({ error: STRING }),
-    rollout: z.custom<[number, number]>(isRolloutRange, { error: 'expected [from, to] numbers in [0,1]' }),
-    exptRollout: z
-      .number({ error: 'expected a finite number' })
-      .refine(Number.isFinite, { error: 'expected a finite number' })
-      .nullable()
-      .optional(),
-  },
-  { error: 'expected a rollout variation object' },
-);
-const rolloutVariations = z.array(rolloutVariation, { error: 'expected an array of rollout variations' });
+/**
+ * The zod schemas, built on first use: they only word the error of a refused document (the hand-written check below
+ * decides), so zod is not loaded before a document is refused ({@link lazyZod}).
+ */
+interface Schemas {
+  readonly flagSchema: Zod.ZodType;
+  readonly segmentSchema: Zod.ZodType;
+}
+let schemas: Schemas | undefined;
+function zodSchemas(): Schemas {
+  return (schemas ??= buildSchemas(lazyZod().z));
+}
 
-const rule = z.looseObject(
-  {
-    name: z.string({ error: STRING }),
-    dispatchKey: optionalString,
-    includedInExpt: optionalBoolean,
-    conditions,
-    variations: rolloutVariations,
-  },
-  { error: 'expected a rule object' },
-);
+function buildSchemas(z: typeof Zod): Schemas {
+  const nonEmptyString = z.string({ error: NON_EMPTY }).min(1, { error: NON_EMPTY });
+  const optionalString = z.string({ error: STRING }).nullable().optional();
+  const optionalBoolean = z.boolean({ error: BOOLEAN }).nullable().optional();
+  const stringArray = z.array(z.string({ error: STRING }), { error: 'expected an array of strings' });
 
-const flagSchema = z.looseObject(
-  {
-    key: nonEmptyString,
-    updatedAt,
-    variationType: z.enum(['boolean', 'number', 'string', 'json'], {
-      error: 'expected one of boolean, number, string, json',
-    }),
-    variations: z.array(
-      z.looseObject(
-        {
-          id: nonEmptyString,
-          value: z.string({ error: 'expected a string (FeatBit variation values are strings)' }),
-        },
-        { error: 'expected a variation object' },
-      ),
-      { error: 'expected an array of variations' },
-    ),
-    targetUsers: z
-      .array(
+  const updatedAt = z
+    .string({ error: 'expected an ISO-8601 date-time string' })
+    .refine((text) => Number.isFinite(parseVersion(text)), {
+      error: 'expected an ISO-8601 date-time string',
+    });
+
+  const condition = z.looseObject(
+    {
+      property: optionalString,
+      op: optionalString,
+      value: z.string({ error: 'expected a string or null' }).nullable().optional(),
+    },
+    { error: 'expected a condition object' },
+  );
+  const conditions = z.array(condition, { error: 'expected an array of conditions' });
+
+  const rolloutVariation = z.looseObject(
+    {
+      id: z.string({ error: STRING }),
+      rollout: z.custom<[number, number]>(isRolloutRange, { error: 'expected [from, to] numbers in [0,1]' }),
+      exptRollout: z
+        .number({ error: 'expected a finite number' })
+        .refine(Number.isFinite, { error: 'expected a finite number' })
+        .nullable()
+        .optional(),
+    },
+    { error: 'expected a rollout variation object' },
+  );
+  const rolloutVariations = z.array(rolloutVariation, { error: 'expected an array of rollout variations' });
+
+  const rule = z.looseObject(
+    {
+      name: z.string({ error: STRING }),
+      dispatchKey: optionalString,
+      includedInExpt: optionalBoolean,
+      conditions,
+      variations: rolloutVariations,
+    },
+    { error: 'expected a rule object' },
+  );
+
+  const flagSchema = z.looseObject(
+    {
+      key: nonEmptyString,
+      updatedAt,
+      variationType: z.enum(['boolean', 'number', 'string', 'json'], {
+        error: 'expected one of boolean, number, string, json',
+      }),
+      variations: z.array(
         z.looseObject(
-          { keyIds: stringArray, variationId: z.string({ error: STRING }) },
-          { error: 'expected a target object' },
+          {
+            id: nonEmptyString,
+            value: z.string({ error: 'expected a string (FeatBit variation values are strings)' }),
+          },
+          { error: 'expected a variation object' },
         ),
-        { error: 'expected an array of targets' },
-      )
-      .nullable()
-      .optional(),
-    rules: z.array(rule, { error: 'expected an array of rules' }).nullable().optional(),
-    isEnabled: z.boolean({ error: BOOLEAN }),
-    disabledVariationId: optionalString,
-    fallthrough: z.looseObject(
-      { dispatchKey: optionalString, includedInExpt: optionalBoolean, variations: rolloutVariations },
-      { error: 'expected a fallthrough object' },
-    ),
-    exptIncludeAllTargets: optionalBoolean,
-    isArchived: optionalBoolean,
-  },
-  { error: 'expected a flag object' },
-);
+        { error: 'expected an array of variations' },
+      ),
+      targetUsers: z
+        .array(
+          z.looseObject(
+            { keyIds: stringArray, variationId: z.string({ error: STRING }) },
+            { error: 'expected a target object' },
+          ),
+          { error: 'expected an array of targets' },
+        )
+        .nullable()
+        .optional(),
+      rules: z.array(rule, { error: 'expected an array of rules' }).nullable().optional(),
+      isEnabled: z.boolean({ error: BOOLEAN }),
+      disabledVariationId: optionalString,
+      fallthrough: z.looseObject(
+        { dispatchKey: optionalString, includedInExpt: optionalBoolean, variations: rolloutVariations },
+        { error: 'expected a fallthrough object' },
+      ),
+      exptIncludeAllTargets: optionalBoolean,
+      isArchived: optionalBoolean,
+    },
+    { error: 'expected a flag object' },
+  );
 
-const segmentSchema = z.looseObject(
-  {
-    id: nonEmptyString,
-    updatedAt,
-    isArchived: optionalBoolean,
-    included: stringArray.nullable().optional(),
-    excluded: stringArray.nullable().optional(),
-    rules: z
-      .array(z.looseObject({ conditions }, { error: 'expected a segment rule object' }), {
-        error: 'expected an array of segment rules',
-      })
-      .nullable()
-      .optional(),
-  },
-  { error: 'expected a segment object' },
-);
+  const segmentSchema = z.looseObject(
+    {
+      id: nonEmptyString,
+      updatedAt,
+      isArchived: optionalBoolean,
+      included: stringArray.nullable().optional(),
+      excluded: stringArray.nullable().optional(),
+      rules: z
+        .array(z.looseObject({ conditions }, { error: 'expected a segment rule object' }), {
+          error: 'expected an array of segment rules',
+        })
+        .nullable()
+        .optional(),
+    },
+    { error: 'expected a segment object' },
+  );
+  return { flagSchema, segmentSchema };
+}
 
 // ------------------------------------------------------------------------------------------------ fast check
 
@@ -273,7 +292,7 @@ function keyOf(doc: unknown, field: 'key' | 'id'): string | undefined {
   return typeof value === 'string' && value !== '' ? value : undefined;
 }
 
-function reject(kind: 'flag' | 'segment', itemKey: string | undefined, error: z.ZodError): never {
+function reject(kind: 'flag' | 'segment', itemKey: string | undefined, error: ZodError): never {
   const issue = error.issues[0];
   const field = issue === undefined ? '' : formatFieldPath(issue.path);
   const what =
@@ -308,14 +327,14 @@ export function validateSegmentDocument(doc: unknown): FeatBitSegment {
 
 /** `validateFlagDocument` by the zod schema alone: the error's wording, and the reference of the differential test. */
 export function validateFlagBySchema(doc: unknown): FeatBitFlag {
-  const result = flagSchema.safeParse(doc);
+  const result = zodSchemas().flagSchema.safeParse(doc);
   if (!result.success) reject('flag', keyOf(doc, 'key'), result.error);
   return doc as FeatBitFlag;
 }
 
 /** `validateSegmentDocument` by the zod schema alone (see `validateFlagBySchema`). */
 export function validateSegmentBySchema(doc: unknown): FeatBitSegment {
-  const result = segmentSchema.safeParse(doc);
+  const result = zodSchemas().segmentSchema.safeParse(doc);
   if (!result.success) reject('segment', keyOf(doc, 'id'), result.error);
   return doc as FeatBitSegment;
 }

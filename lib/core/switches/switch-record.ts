@@ -1,5 +1,5 @@
-import { z } from 'zod';
 import { InvalidRecordError } from '../errors.js';
+import { lazyZod } from '../lazy-zod.js';
 import type { ArgumentRegistry } from './argument.js';
 import { Condition, type ConditionRecord } from './condition.js';
 import type { OperatorRegistry } from './operator.js';
@@ -31,26 +31,37 @@ export interface SwitchRecord {
   isArchived: boolean;
 }
 
-const conditionSchema = z.looseObject({
-  argument: z.string().min(1),
-  attribute: z.string().min(1),
-  operator: z.looseObject({ name: z.string().min(1) }),
-  negative: z.boolean().optional(),
-});
+/** The record schema, built on first use (zod is loaded then: {@link lazyZod}). */
+let recordSchema: RecordSchema | undefined;
+function switchRecordSchema(): RecordSchema {
+  return (recordSchema ??= buildRecordSchema());
+}
+type RecordSchema = ReturnType<typeof buildRecordSchema>;
 
-const recordSchema = z.looseObject({
-  schema: z.number().int().optional(),
-  namespace: z.string(),
-  name: z.string().min(1),
-  state: z.union([z.string(), z.number()]),
-  compounded: z.boolean().optional(),
-  concent: z.boolean().optional(),
-  label: z.string().nullable().optional(),
-  description: z.string().nullable().optional(),
-  conditions: z.array(conditionSchema).optional(),
-  updatedAt: z.string(),
-  isArchived: z.boolean().optional(),
-});
+// The return type is zod's inferred schema type (the record's parsed shape follows from it).
+function buildRecordSchema() {
+  const { z } = lazyZod();
+  const conditionSchema = z.looseObject({
+    argument: z.string().min(1),
+    attribute: z.string().min(1),
+    operator: z.looseObject({ name: z.string().min(1) }),
+    negative: z.boolean().optional(),
+  });
+
+  return z.looseObject({
+    schema: z.number().int().optional(),
+    namespace: z.string(),
+    name: z.string().min(1),
+    state: z.union([z.string(), z.number()]),
+    compounded: z.boolean().optional(),
+    concent: z.boolean().optional(),
+    label: z.string().nullable().optional(),
+    description: z.string().nullable().optional(),
+    conditions: z.array(conditionSchema).optional(),
+    updatedAt: z.string(),
+    isArchived: z.boolean().optional(),
+  });
+}
 
 /** The storage key of a switch in a namespace: `ns.name`, or the bare name for the empty namespace. */
 export function switchKey(namespace: string, name: string): string {
@@ -91,7 +102,7 @@ export function parseSwitchRecord(
 ): ParsedSwitchRecord {
   const hint = typeof data === 'object' && data !== null ? (data as Record<string, unknown>).key : undefined;
   const label = typeof hint === 'string' ? `'${hint}'` : '(no key)';
-  const parsed = recordSchema.safeParse(data);
+  const parsed = switchRecordSchema().safeParse(data);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     throw new InvalidRecordError(
