@@ -26,6 +26,7 @@ import {
   SwitchyardError,
   compileFlag,
   compileSegment,
+  evaluateFlag,
   silentLogger,
   type FeatBitFlag,
 } from '../../lib/index.js';
@@ -261,6 +262,49 @@ test('flag and segment documents: compile or InvalidFlagError; a compiled flag e
       });
     }),
     settings,
+  );
+});
+
+test('a sync of more than 256 flags (compiled later): hostile documents are refused when they arrive, and every accepted one answers any user as an eager store does', () => {
+  // 300 good flags, then the hostile ones: one sync to a store that defers, the same in small patches to one that
+  // compiles at once. Refusals, logged errors and every answer must be the same.
+  const padding = Array.from({ length: 300 }, (_, i) => booleanFlag(`pad-${i}`));
+  const answerOf = (store: FlagStore, key: string, user: unknown): string => {
+    const flag = store.flag(key);
+    return flag === undefined
+      ? 'absent'
+      : JSON.stringify(evaluateFlag(flag, key, user, store.segmentLookup, silentLogger));
+  };
+  fc.assert(
+    fc.property(fc.array(documentLike, { minLength: 1, maxLength: 6 }), userLike, (docs, user) => {
+      const deferred = new FlagStore({ logger: silentLogger });
+      const eager = new FlagStore({ logger: silentLogger });
+      const seg = { eventType: 'full' as const, featureFlags: [], segments: [SEGMENT] };
+      deferred.applySync(seg);
+      eager.applySync(seg);
+      let refusedDeferred: unknown[] = [];
+      only('a large patch', [], () => {
+        refusedDeferred = deferred
+          .applySync({ eventType: 'patch', featureFlags: [...padding, ...docs] })
+          .rejected.map((r) => [r.kind, r.key, r.error.message]);
+      });
+      eager.applySync({ eventType: 'patch', featureFlags: padding.slice(0, 150) });
+      eager.applySync({ eventType: 'patch', featureFlags: padding.slice(150) });
+      const refusedEager = eager
+        .applySync({ eventType: 'patch', featureFlags: docs })
+        .rejected.map((r) => [r.kind, r.key, r.error.message]);
+      assert.deepEqual(refusedDeferred, refusedEager);
+      assert.ok(deferred.pendingFlags > 0, 'the large patch was deferred');
+      const keys = ['good', 'pad-7', ...docs.map((doc) => (doc as { key?: unknown })?.key)].filter(
+        (key): key is string => typeof key === 'string',
+      );
+      for (const key of keys) {
+        only('evaluating a pending flag', [], () =>
+          assert.equal(answerOf(deferred, key, user), answerOf(eager, key, user), key),
+        );
+      }
+    }),
+    { ...settings, numRuns: Math.max(20, Math.floor(RUNS / 10)) },
   );
 });
 
