@@ -7,6 +7,7 @@
  * each buffer carry the change number in ASCII.
  */
 import net from 'node:net';
+import { answerBenchmarkMessages } from './server-ipc.js';
 import { FLOOR_FRAME_BYTES, FLOOR_NUMBER_BYTES } from './stream-clients.js';
 
 const sockets = new Set<net.Socket>();
@@ -21,24 +22,14 @@ server.listen(Number(process.env.PORT ?? 0), '127.0.0.1', () => {
   const address = server.address() as net.AddressInfo;
   process.send?.({ type: 'listening', port: address.port });
 });
-const gc = (globalThis as { gc?: () => void }).gc;
-
-process.on('message', (message: { type: string; n?: number }) => {
-  if (message.type === 'change') {
-    const n = Number(message.n);
-    const at = performance.timeOrigin + performance.now();
+answerBenchmarkMessages({
+  change(n) {
     const frame = Buffer.alloc(FLOOR_FRAME_BYTES, 0x20);
     frame.write(String(n).padStart(FLOOR_NUMBER_BYTES, ' '), 0, 'latin1');
     for (const socket of sockets) socket.write(frame);
-    process.send?.({ type: 'sent', n, at });
-  } else if (message.type === 'memory') {
-    gc?.();
-    gc?.();
-    const { heapUsed, rss } = process.memoryUsage();
-    const { user, system } = process.cpuUsage();
-    process.send?.({ type: 'memory', heapUsed, rss, cpuMicros: user + system });
-  } else if (message.type === 'stop') {
+  },
+  stop() {
     for (const socket of sockets) socket.destroy();
     server.close(() => process.exit(0));
-  }
+  },
 });
