@@ -517,6 +517,7 @@ export class RedisStorage implements FlagStorage {
     if (this.closed) return;
     this.closed = true;
     this.subscriptionEpoch++;
+    this.loadRead = undefined; // no resync will take it: let its records go
     clearTimeout(this.resyncTimer);
     this.changeSubject.complete();
     for (const waiter of this.syncWaiters.splice(0)) {
