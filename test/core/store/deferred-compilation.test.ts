@@ -6,6 +6,8 @@ import { DEFERRED_COMPILATION_MIN_FLAGS } from '../../../lib/core/store/pending-
 import { DocumentsNotRetainedError } from '../../../lib/core/errors.js';
 import { evaluateFlag, type FeatBitFlag, type FlagUser } from '../../../lib/core/flags/index.js';
 import { FeatureFlagClient } from '../../../lib/client/feature-flag-client.js';
+import { FlagServer } from '../../../lib/server/flag-server.js';
+import { silentLogger } from '../../../lib/core/logger.js';
 import { booleanFlag, RecordingLogger, ruleOf, segmentDoc } from '../flags/flag-test-helpers.js';
 import { waitUntil } from '../../support/wait-until.js';
 
@@ -17,6 +19,7 @@ import { waitUntil } from '../../support/wait-until.js';
  */
 
 const LARGE = DEFERRED_COMPILATION_MIN_FLAGS + 344; // 600
+const SECRET = 'v3faJy3RCUO8d-EJiVdN6waRfGjfNan02Ms9c0LiTD6w';
 const at = (second: number): string => `2024-05-01T10:00:${String(second).padStart(2, '0')}.000Z`;
 
 /** Flag number `i` of a varied set: rules, splits, targets, segments, disabled and archived flags. */
@@ -294,4 +297,30 @@ test('a client bootstrapped with a large set answers, prepares handles and lists
     assert.equal(detail.reason, evaluation.reason, detail.flagKey);
   }
   await client.close();
+});
+
+test('a FlagServer serves pending flags from their documents; a streaming client answers as the server’s store does', async () => {
+  const docs = flagsOf(LARGE);
+  const server = new FlagServer({ envSecrets: [SECRET], insights: false, logger: silentLogger });
+  server.store.applySync({ eventType: 'full', featureFlags: docs, segments: [segmentA] });
+  const { port } = await server.listen(0);
+  const client = new FeatureFlagClient({
+    envSecret: SECRET,
+    streamingUri: `ws://127.0.0.1:${port}`,
+    logger: new RecordingLogger(),
+  });
+  try {
+    assert.ok(server.store.pendingFlags > 0, 'the server’s flags are pending when the client starts');
+    assert.equal(await client.waitForInitialization(5000), true);
+    assert.deepEqual(answers(client.store, LARGE), answers(server.store, LARGE));
+    // A change after the start reaches the client as a patch, compiled at once on both sides.
+    server.store.applySync({
+      eventType: 'patch',
+      featureFlags: [booleanFlag('flag-0', { updatedAt: at(50), isEnabled: false })],
+    });
+    await waitUntil(() => client.store.flag('flag-0')?.enabled === false, 'the pushed change');
+  } finally {
+    await client.close();
+    await server.close();
+  }
 });
