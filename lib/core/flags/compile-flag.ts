@@ -18,6 +18,8 @@ import {
   type RuleConditions,
 } from './condition-operators.js';
 import { BoundedPool } from './bounded-pool.js';
+import type { SegmentLookup } from './compile-segment.js';
+import type { SwitchyardLogger } from '../logger.js';
 import {
   EvalReasons,
   type EvaluationRecord,
@@ -111,6 +113,19 @@ export interface FlagGate {
 }
 
 /**
+ * The evaluation of a live, non-uniform flag for a user whose key has been checked (see
+ * lib/core/flags/flag-program.ts): the generated program of the flag's shape, or the general evaluator.
+ * @internal
+ */
+export type FlagProgram = (
+  flag: CompiledFlag,
+  user: object,
+  key: string,
+  segments: SegmentLookup,
+  logger: SwitchyardLogger,
+) => FlagEvaluation;
+
+/**
  * A flag ready for evaluation. The public part is stable; fields marked internal are the evaluator's.
  * @publicApi
  */
@@ -143,6 +158,8 @@ export interface CompiledFlag {
   /** @internal */ readonly exptPrefix: HashPrefix | undefined;
   /** @internal Malformed evaluations precompiled for dangling variation ids → what is wrong (for the log). */
   readonly dangling: ReadonlyMap<FlagEvaluation, string> | undefined;
+  /** @internal The evaluation of this flag, found by the evaluator on first use (undefined until then). */
+  program: FlagProgram | undefined;
   /**
    * @internal What the caller sees of an outcome of this flag: a shared outcome becomes the flag's own
    * evaluation (key and variation id; made on first use and kept), anything else is returned as it is.
@@ -184,6 +201,8 @@ const OWN_SCAN_LIMIT = 8;
 class CompiledFlagRecord implements CompiledFlag {
   /** The flag's own evaluations of shared outcomes, made on first use: [outcome, evaluation, …], or a Map. */
   private own: EvaluationRecord[] | Map<EvaluationRecord, EvaluationRecord> | undefined = undefined;
+  /** Set by the evaluator on first use: a record would otherwise need the program of its shape at compile time. */
+  program: FlagProgram | undefined = undefined;
 
   constructor(
     readonly key: string,

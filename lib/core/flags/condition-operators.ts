@@ -458,25 +458,48 @@ export function ruleConditions(list: readonly CompiledCondition[]): RuleConditio
 
 function ruleTestOf(list: readonly CompiledCondition[]): RuleTest {
   const steps = list.map(ruleStep);
-  if (steps.every((step) => step.inline === false)) return matchAll;
-  const shape = steps.map((step) => step.shape).join('\u0001');
+  if (steps.every((step) => step.property === undefined)) return matchAll;
+  const shape = steps.map(stepShape).join('\u0001');
   const known = ruleTests.get(shape);
   if (known !== undefined) return known;
   if (ruleTests.size >= MAX_RULE_TESTS) return matchAll;
-  const generated = generateRuleTest(steps.map((step) => step.code));
+  const generated = generateRuleTest(steps);
   if (generated === undefined) return matchAll;
   ruleTests.set(shape, generated);
+  generatedRules.set(generated, { id: ruleTests.size, steps });
   return generated;
 }
 
-interface RuleStep {
-  readonly inline: boolean;
-  /** What the code depends on: the opcode and the attribute, never the condition value. */
-  readonly shape: string;
-  readonly code: string;
+/**
+ * One condition of a generated rule, as the code needs it: the custom attribute read in line and the opcode, or
+ * no property for a condition applied by {@link matchCondition}. Never a condition value: values are read from
+ * the condition list at run time, so one function serves every rule of the shape.
+ * @internal
+ */
+export interface RuleStep {
+  readonly property: string | undefined;
+  readonly opcode: number;
 }
 
-function ruleStep(c: CompiledCondition, i: number): RuleStep {
+/** A generated rule test's shape: a number that names it, and the steps it was written from. @internal */
+export interface GeneratedRule {
+  readonly id: number;
+  readonly steps: readonly RuleStep[];
+}
+
+/** Flag programs write the steps of their rules' tests into their own code. */
+const generatedRules = new WeakMap<RuleTest, GeneratedRule>();
+
+/**
+ * What a generated rule test was written from, or undefined when `test` was not generated (it is
+ * {@link matchAll}). Tests are shared per shape, so the test stands for its shape.
+ * @internal
+ */
+export function generatedRule(test: RuleTest): GeneratedRule | undefined {
+  return generatedRules.get(test);
+}
+
+function ruleStep(c: CompiledCondition): RuleStep {
   const property = generatedReaderProperty(c.read);
   const opcode = c.opcode;
   const inlined =
@@ -484,40 +507,69 @@ function ruleStep(c: CompiledCondition, i: number): RuleStep {
     (opcode === OP_EQUAL ||
       opcode === OP_IS_ONE_OF_LIST ||
       (opcode >= OP_BIGGER_THAN && opcode <= OP_LESS_EQUAL_THAN));
-  if (!inlined) {
-    return {
-      inline: false,
-      shape: '*',
-      code: `r = match(c[${i}], user, key, segments); if (r !== ${MATCH}) return r;`,
-    };
-  }
-  const name = JSON.stringify(property);
-  // The reads and the missing-attribute rule of matchCondition and of the generated AttributeReader.
-  const read =
-    `v = user[${name}]; if (typeof v !== 'string' && typeof v !== 'number') ` +
-    `{ v = from(v, user, ${name}); if (v === undefined) return ${NO_MATCH}; }`;
-  const text = `(typeof v === 'string' ? v : String(v))`;
-  const test =
-    opcode === OP_EQUAL
-      ? `if (${text} !== c[${i}].operand) return ${NO_MATCH};`
-      : opcode === OP_IS_ONE_OF_LIST
-        ? `if (!inList(c[${i}].operand, ${text})) return ${NO_MATCH};`
-        : `if (compare(${opcode}, v, c[${i}].operand) !== ${MATCH}) return ${NO_MATCH};`;
-  return { inline: true, shape: `${opcode}:${name}`, code: `${read} ${test}` };
+  return { property: inlined ? property : undefined, opcode };
 }
 
-function generateRuleTest(steps: readonly string[]): RuleTest | undefined {
-  const factory = generateFunction<
-    (
-      from: typeof customAttributeFrom,
-      compare: typeof compareNumbers,
-      inList: typeof listIncludes,
-      match: typeof matchCondition,
-    ) => RuleTest
-  >(
+function stepShape(step: RuleStep): string {
+  return step.property === undefined ? '*' : `${step.opcode}:${JSON.stringify(step.property)}`;
+}
+
+const COMPARISONS: Readonly<Record<number, string>> = {
+  [OP_BIGGER_THAN]: '>',
+  [OP_BIGGER_EQUAL_THAN]: '>=',
+  [OP_LESS_THAN]: '<',
+  [OP_LESS_EQUAL_THAN]: '<=',
+};
+
+/**
+ * The code of a rule's steps over the condition list in variable `c` (`c[i]` is step i's condition), for a
+ * function with `user`, `key`, `segments`, `v`, `n` and `r` in scope and the helpers `from`
+ * ({@link customAttributeFrom}), `num` ({@link parseStrictNumber}), `inList` and `match`. `noMatch` is the
+ * statement that leaves when a condition does not hold, `broken` the one that leaves on a BROKEN condition
+ * (whose problem `match` has recorded). Property names reach the code only as JSON string literals.
+ * @internal
+ */
+export function ruleStepsCode(steps: readonly RuleStep[], noMatch: string, broken: string): string {
+  return steps
+    .map((step, i) => {
+      if (step.property === undefined) {
+        return `r = match(c[${i}], user, key, segments); if (r !== ${MATCH}) { if (r === ${NO_MATCH}) ${noMatch} ${broken} }`;
+      }
+      const name = JSON.stringify(step.property);
+      // The reads and the missing-attribute rule of matchCondition and of the generated AttributeReader.
+      const read =
+        `v = user[${name}]; if (typeof v !== 'string' && typeof v !== 'number') ` +
+        `{ v = from(v, user, ${name}); if (v === undefined) ${noMatch} }`;
+      const text = `(typeof v === 'string' ? v : String(v))`;
+      const opcode = step.opcode;
+      if (opcode === OP_EQUAL) return `${read} if (${text} !== c[${i}].operand) ${noMatch}`;
+      if (opcode === OP_IS_ONE_OF_LIST) return `${read} if (!inList(c[${i}].operand, ${text})) ${noMatch}`;
+      // compareNumbers in line: a number must be finite (n - n is 0 only then; NaN and ±Infinity fail), a string
+      // must parse strictly (NaN otherwise, which fails every comparison).
+      return (
+        `${read} n = typeof v === 'number' ? v : num(v); ` +
+        `if (!(n - n === 0 && n ${COMPARISONS[opcode]} c[${i}].operand)) ${noMatch}`
+      );
+    })
+    .join(' ');
+}
+
+/** The helpers {@link ruleStepsCode} expects in scope, in the order of {@link RULE_STEP_HELPER_NAMES}. @internal */
+export const RULE_STEP_HELPERS = [
+  customAttributeFrom,
+  parseStrictNumber,
+  listIncludes,
+  matchCondition,
+] as const;
+/** @internal */
+export const RULE_STEP_HELPER_NAMES = ['from', 'num', 'inList', 'match'] as const;
+
+function generateRuleTest(steps: readonly RuleStep[]): RuleTest | undefined {
+  const factory = generateFunction<(...helpers: typeof RULE_STEP_HELPERS) => RuleTest>(
     'rule test',
-    ['from', 'compare', 'inList', 'match'],
-    `return (c, user, key, segments) => { let v; let r; ${steps.join(' ')} return ${MATCH}; };`,
+    RULE_STEP_HELPER_NAMES,
+    `return (c, user, key, segments) => { let v; let n; let r; ` +
+      `${ruleStepsCode(steps, `return ${NO_MATCH};`, 'return r;')} return ${MATCH}; };`,
   );
-  return factory?.(customAttributeFrom, compareNumbers, listIncludes, matchCondition);
+  return factory?.(...RULE_STEP_HELPERS);
 }

@@ -18,6 +18,7 @@ import {
 } from './eval-detail.js';
 import { isBlank, userKeyOf } from './flag-user.js';
 import { dispatchHashWithPrefix, hashPrefix, ROLLOUT_EVERYONE } from './md5-dispatch.js';
+import { flagPrograms } from './flag-program.js';
 
 /**
  * FeatBit evaluation (docs/featbit-protocol.md §4.1, server/.NET semantics): user check → not found / archived → disabled →
@@ -63,14 +64,33 @@ export function evaluateLiveFlag(
   if (key === undefined || isBlank(key)) return withoutUser(flag, flag.key);
   // A flag on (or serving one variation) for everyone: decided at compile time, read from bits already loaded.
   if (flag.uniform) return flag.fallthrough as FlagEvaluation;
+  // The rest is the flag's program: generated for its shape (lib/core/flags/flag-program.ts), or evaluateGeneral.
+  return (flag.program ?? (flag.program = programOf(flag)))(flag, user as object, key, segments, logger);
+}
+
+/**
+ * The evaluation of a live flag past the user check, without a program: what a program does, written once for
+ * every flag. It is the program of flags that have no generated one (tests also set it as a flag's program, to
+ * compare the two).
+ * @internal
+ */
+export function evaluateGeneral(
+  flag: CompiledFlag,
+  user: object,
+  key: string,
+  segments: SegmentLookup,
+  logger: SwitchyardLogger,
+): FlagEvaluation {
   const gate = flag.gate;
   const result =
     (gate === undefined ? undefined : gated(gate, key)) ??
-    (flag.rules.length === 0 ? undefined : firstMatchingRule(flag, user as object, key, segments, logger)) ??
-    serve(flag, flag.fallthrough, user as object, key, logger);
+    (flag.rules.length === 0 ? undefined : firstMatchingRule(flag, user, key, segments, logger)) ??
+    serve(flag, flag.fallthrough, user, key, logger);
   if ((result as EvaluationRecord).isError) reportDangling(flag, result, logger);
   return result;
 }
+
+const programOf = flagPrograms({ general: evaluateGeneral, brokenRule, serveSplit });
 
 /** A missing or archived flag: `user not specified` when the user has no usable key (checked first), else not found. */
 function notLive(flag: CompiledFlag | undefined, flagKey: string, user: unknown): FlagEvaluation {
