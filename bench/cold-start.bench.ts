@@ -20,6 +20,7 @@ import { fileURLToPath } from 'node:url';
 import { silentLogger } from '../lib/core/logger.js';
 import { RedisStorage } from '../lib/storage/index.js';
 import { median } from './bench-util.js';
+import { reportAgainstRecorded, type Figure } from './recorded-figures.js';
 import { portOpen, spawnRedisServer, stopProcess } from './bench-redis.js';
 import { featbitFlag } from './peers/featbit-flags.js';
 import { PEERS } from './peers/registry.js';
@@ -172,4 +173,25 @@ for (const { id, label } of SCENARIOS) {
       )} | ${id.startsWith('switchyard') ? (median(first) < BUDGET_MS ? 'yes' : '**no**') : ''} |`,
   );
 }
+
+// Each source against the floor that does the same I/O and parsing without an SDK, in this run.
+const firstEvaluation = (id: string): number =>
+  median((results.get(id) ?? []).map((r) => r.firstEvaluationMs));
+const FLOOR_OF: Readonly<Record<string, string>> = {
+  'switchyard-stream': 'floor-stream',
+  'switchyard-redis': 'floor-redis',
+  'switchyard-bootstrap-file': 'floor-json-parse',
+  'switchyard-bootstrap-text': 'floor-json-parse',
+  'switchyard-bootstrap-object': 'floor-json-parse',
+};
+const figures: Figure[] = [];
+for (const [id, floorId] of Object.entries(FLOOR_OF)) {
+  if (!results.has(id) || !results.has(floorId)) continue;
+  figures.push({
+    name: `${id} ÷ ${floorId}`,
+    value: firstEvaluation(id) / firstEvaluation(floorId),
+    unit: '×',
+  });
+}
+reportAgainstRecorded('cold-start', figures);
 process.exit(0);

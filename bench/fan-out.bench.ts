@@ -18,6 +18,7 @@
  */
 import { fork, spawnSync, type ChildProcess } from 'node:child_process';
 import os from 'node:os';
+import { reportAgainstRecorded, type Figure } from './recorded-figures.js';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { stopProcess } from './bench-redis.js';
@@ -236,4 +237,20 @@ for (const r of budgetRows) {
         : `; against the floor in the same run: p99 ${(r.p99 / floor.p99).toFixed(2)} ×, server CPU ${(r.serverCpuPerChange / floor.serverCpuPerChange).toFixed(2)} ×.`),
   );
 }
+// Each kind against the floor of its size in this run (only runs that measured the floor can be compared).
+const figures: Figure[] = [];
+for (const r of results) {
+  const floor = results.find((other) => other.kind === 'floor' && other.clients === r.clients);
+  if (floor === undefined || r === floor) continue;
+  const name = `${KIND_NAMES[r.kind] ?? r.kind} × ${r.clients.toLocaleString('en-US')}`;
+  figures.push(
+    { name: `${name}: p99 ÷ the floor's`, value: r.p99 / floor.p99, unit: '×' },
+    {
+      name: `${name}: server CPU per change ÷ the floor's`,
+      value: r.serverCpuPerChange / floor.serverCpuPerChange,
+      unit: '×',
+    },
+  );
+}
+if (figures.length > 0) reportAgainstRecorded('fan-out', figures);
 process.exit(0);

@@ -23,7 +23,8 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { do_not_optimize } from 'mitata';
 import { fmt, printRows, ROUNDS, timeRow, type Row } from './bench-util.js';
-import { evaluateFlag, silentLogger, valueOf } from '../lib/index.js';
+import { reportAgainstRecorded, type Figure } from './recorded-figures.js';
+import { evaluateFlag, FeatureFlagClient, silentLogger, valueOf } from '../lib/index.js';
 import { featbitPeer, featbitUser } from './peers/featbit.js';
 import {
   growthBookAllFeatures,
@@ -55,9 +56,16 @@ import {
   type BenchUser,
 } from './peers/scenario.js';
 import { switchyardPeer } from './peers/switchyard.js';
+import { featbitShapeFlag } from './peers/featbit-flags.js';
 import { unleashAllToggles, unleashContext, unleashPeer } from './peers/unleash.js';
 
 // ------------------------------------------------------------------------------------------------ set-up
+
+/** Flags of other shapes in the "service" client (see the section before the heap). */
+const SERVICE_SHAPES = 40;
+interface ServiceData {
+  featureFlags: Array<Record<string, unknown>>;
+}
 
 const loadFlags = <H>(peer: PeerFormat<H>) => peer.load(peer.json(FLAG_COUNT, flagKeyAt, flagKindAt));
 
@@ -406,12 +414,17 @@ const s2Varied: Row[] = [
         Number(user.age) > 18,
     );
   }),
-  // Information only (the verdict keeps the issue's floor): what no flag evaluation can skip — reading the
-  // user's key and refusing a blank one — added to the floor.
+  // Information only (the verdict keeps the issue's floor): what no FeatBit evaluation can skip — reading the
+  // user's key and refusing one that is not a string or is blank (empty or only whitespace, .NET's
+  // IsNullOrWhiteSpace; an ordinary key is told by its first character) — added to the floor.
   await timeRow('hand-written floor + the user-key check, varied users', () => {
     const user = VARIED_USERS_NUMERIC_AGE[nextVaried()];
     const key = user.key;
-    return do_not_optimize(typeof key === 'string' && key.length > 0 && handWrittenRule(user));
+    if (typeof key !== 'string') return do_not_optimize(false);
+    const first = key.charCodeAt(0);
+    return do_not_optimize(
+      ((first > 0x20 && first < 0x7f) || key.trim().length > 0) && handWrittenRule(user),
+    );
   }),
   await timeRow(`${featbitPeer.name} (awaited), varied users`, () =>
     fb.boolVariation(S2_KEY, fbVaried[nextVaried()], false),
@@ -477,6 +490,44 @@ const s4Varied: Row[] = [
   ),
 ];
 printRows('S4 over 10,000 varied users (issue 16 budget ≤ 30 µs)', s4Varied);
+
+// ------------------------------------------------------------------------------------------------ a service's shapes
+
+// The rows above evaluate three kinds of flag, so the evaluator's call sites meet few flag shapes and V8 inlines
+// what they call. A service has dozens: a second client holds the same 200 flags and 40 more of other shapes
+// (bench/peers/featbit-flags.ts `featbitShapeFlag`), all evaluated for every varied user first; then S1 and S2
+// are timed again through it. Ours only (information: the peers' rows have no such counterpart). Timed last: it
+// changes what the evaluator's code has met, for every row after it.
+const serviceData = (
+  JSON.parse(switchyardPeer.json(FLAG_COUNT, flagKeyAt, flagKindAt)) as { data: ServiceData }
+).data;
+serviceData.featureFlags.push(...Array.from({ length: SERVICE_SHAPES }, (_, i) => featbitShapeFlag(i)));
+const service = new FeatureFlagClient({ offline: true, bootstrap: serviceData, logger: silentLogger });
+await service.waitForInitialization();
+for (const user of VARIED_USERS) {
+  for (const flag of serviceData.featureFlags) service.boolVariation(flag.key as string, user, false);
+}
+const serviceS1 = service.flag(S1_KEY);
+const serviceS2 = service.flag(S2_KEY);
+const serviceRows: Row[] = [
+  await timeRow('**Switchyard client** S2 `boolVariation`, varied users', () =>
+    do_not_optimize(service.boolVariation(S2_KEY, VARIED_USERS[nextVaried()], false)),
+  ),
+  await timeRow('Switchyard prepared handle, S2, varied users', () =>
+    do_not_optimize(serviceS2.boolVariation(VARIED_USERS[nextVaried()], false)),
+  ),
+  await timeRow('**Switchyard client** S1 `boolVariation`, varied users', () =>
+    do_not_optimize(service.boolVariation(S1_KEY, VARIED_USERS[nextVaried()], false)),
+  ),
+  await timeRow('Switchyard prepared handle, S1, varied users', () =>
+    do_not_optimize(serviceS1.boolVariation(VARIED_USERS[nextVaried()], false)),
+  ),
+];
+printRows(
+  `S1 and S2 over varied users in a service with ${SERVICE_SHAPES} more flag shapes (ours only; information)`,
+  serviceRows,
+);
+await service.close();
 
 await Promise.all(
   [ours, featbit, launchDarkly, growthBook, unleash, openFeature].map((loaded) => loaded.close()),
@@ -594,6 +645,34 @@ console.log(
   `| heap (default client) | ${oursHeap.toFixed(2)} MiB | | ≤ 3.0 MiB, below every peer | ${heapMet ? 'yes' : '**no**'} | ` +
     `${bestHeap.name} ${(bestHeap.bytes / MIB).toFixed(2)} MiB | ${(bestHeap.bytes / MIB / oursHeap).toFixed(2)} |`,
 );
+
+// Every speed figure as a ratio to the hand-written floor of this run, so that the host's speed cancels out.
+const figures: Figure[] = [];
+if (floor !== undefined) {
+  for (const { scenario, rows } of verdicts) {
+    figures.push({ name: `${scenario} ÷ hand-written floor`, value: rows[0].ns / floor.ns, unit: '×' });
+  }
+}
+if (floor !== undefined) {
+  const [serviceClient, serviceHandle] = serviceRows;
+  figures.push(
+    {
+      name: `S2 in a service of ${SERVICE_SHAPES} more shapes ÷ hand-written floor`,
+      value: serviceClient.ns / floor.ns,
+      unit: '×',
+    },
+    {
+      name: `S2 in a service, prepared handle ÷ hand-written floor`,
+      value: serviceHandle.ns / floor.ns,
+      unit: '×',
+    },
+  );
+}
+figures.push(
+  { name: 'heap of 10,000 S2 flags, default client', value: oursHeap, unit: 'MiB' },
+  { name: 'heap ÷ the smallest peer', value: oursHeap / (bestHeap.bytes / MIB), unit: '×' },
+);
+reportAgainstRecorded('flag-peers', figures);
 
 // Peers may keep timers or sockets of their own after close(); the numbers are printed, so end here.
 process.exit(0);

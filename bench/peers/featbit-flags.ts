@@ -82,3 +82,38 @@ export function featbitBootstrapJson(
     data: { eventType: 'full', featureFlags, segments: [] },
   });
 }
+
+/** Attributes and operators of {@link featbitShapeFlag}'s rules: what the varied users carry, tested as apps do. */
+const SHAPE_ATTRIBUTES = ['country', 'plan', 'age', 'team', 'email', 'beta', 'signupDays', 'name'];
+const SHAPE_CONDITIONS: ReadonlyArray<readonly [op: string, value: string]> = [
+  ['Equal', 'FR'],
+  ['IsOneOf', '["pro","team"]'],
+  ['BiggerThan', '20'],
+  ['EndsWith', '@example.com'],
+  ['LessEqualThan', '30'],
+  ['NotEqual', 'free'],
+];
+
+/**
+ * Flag number `serial` of a service's other flags: each of a shape of its own (one to three conditions over
+ * different attributes and operators, one in five with targeted users, one in four serving a 50/50 split), so
+ * that the evaluator meets as many flag shapes as a real service's.
+ */
+export function featbitShapeFlag(serial: number): Record<string, unknown> {
+  const doc = featbitFlag(`shape-${serial}`, 'rule', 1000 + serial);
+  const [rule] = doc.rules as Array<Record<string, unknown>>;
+  rule.conditions = Array.from({ length: 1 + (serial % 3) }, (_, j) => {
+    const [op, value] = SHAPE_CONDITIONS[(serial + j * 5) % SHAPE_CONDITIONS.length];
+    const property = SHAPE_ATTRIBUTES[(serial * 3 + j) % SHAPE_ATTRIBUTES.length];
+    return { id: uuidLike(serial, 10 + j), property, op, value };
+  });
+  const [on, off] = doc.variations as Array<{ id: string }>;
+  if (serial % 4 === 3) {
+    (doc.fallthrough as { variations: unknown[] }).variations = [
+      { id: on.id, rollout: [0, 0.5], exptRollout: 0 },
+      { id: off.id, rollout: [0.5, 1], exptRollout: 0 },
+    ];
+  }
+  if (serial % 5 === 0) doc.targetUsers = [{ variationId: on.id, keyIds: ['user-1', 'user-2'] }];
+  return doc;
+}
