@@ -96,3 +96,30 @@ export function printRows(title: string, rows: readonly Row[]): void {
     );
   }
 }
+
+/** A ratio of two timings measured in interleaved rounds: the median of the rounds' ratios, and their range. */
+export interface PairedRatio {
+  readonly ratio: number;
+  readonly low: number;
+  readonly high: number;
+}
+
+/**
+ * `subject` ÷ `floor` measured as pairs: each round times one, then the other, and the ratio of the pair is kept;
+ * the median of {@link PAIRED_ROUNDS} pairs is reported. A burst of load on the host then moves one pair, not
+ * the verdict, where two rows timed a minute apart (and each noisy by 10–30 % on a shared machine) would move
+ * their quotient by both errors. Both functions should be the ones already timed as rows (their call sites warm).
+ */
+export async function pairedRatio(subject: () => unknown, floor: () => unknown): Promise<PairedRatio> {
+  const ratios: number[] = [];
+  for (let round = 0; round < PAIRED_ROUNDS; round++) {
+    const a = await measure(subject, { min_cpu_time: PAIRED_ROUND_CPU_TIME_NS });
+    const b = await measure(floor, { min_cpu_time: PAIRED_ROUND_CPU_TIME_NS });
+    ratios.push(a.avg / b.avg);
+  }
+  return { ratio: median(ratios), low: Math.min(...ratios), high: Math.max(...ratios) };
+}
+
+/** Pairs per {@link pairedRatio}, each side at least this much CPU time. */
+export const PAIRED_ROUNDS = 9;
+const PAIRED_ROUND_CPU_TIME_NS = 100e6;

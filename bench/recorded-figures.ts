@@ -6,8 +6,9 @@
  * run wherever one exists (the host's speed cancels out), so a figure recorded on one machine still means
  * something on another; absolute figures (bytes) are marked as such.
  *
- * `RECORD=1` widens the recorded ranges with this run's figures (new figures are added) and writes the file; run
- * it a few times on a quiet machine after a deliberate change, and commit the file with the change.
+ * `RECORD=1` widens the recorded ranges with this run's figures (new figures are added) and writes the file, except
+ * for figures reported slower, which only `RECORD=all` records: run it a few times on a quiet machine after a
+ * deliberate change, and commit the file with the change.
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -89,10 +90,17 @@ export function reportAgainstRecorded(bench: string, figures: readonly Figure[])
         `${range?.runs ?? 0} | ${verdictOf(value, range)} |`,
     );
   }
-  if (process.env.RECORD !== '1') return;
+  const record = process.env.RECORD;
+  if (record !== '1' && record !== 'all') return;
   const merged: Record<string, RecordedRange> = { ...(recorded?.figures ?? {}) };
+  const kept: string[] = [];
   for (const { name, value, unit } of figures) {
     const range = merged[name];
+    // A figure reported slower is a finding, not noise: it widens the range only when asked (RECORD=all).
+    if (record !== 'all' && range !== undefined && value > range.high * (1 + NOISE_MARGIN)) {
+      kept.push(name);
+      continue;
+    }
     merged[name] =
       range === undefined
         ? { low: round(value), high: round(value), unit, runs: 1 }
@@ -106,5 +114,8 @@ export function reportAgainstRecorded(bench: string, figures: readonly Figure[])
   const machine = `${os.cpus()[0]?.model ?? 'cpu'} × ${os.cpus().length}, node ${process.version}`;
   all[bench] = { recorded: `${new Date().toISOString().slice(0, 10)}, ${machine}`, figures: merged };
   writeFileSync(fileOf(), `${JSON.stringify(all, null, 2)}\n`);
-  console.log(`\nRECORD=1: the ranges of '${bench}' now include this run (${fileOf()}).`);
+  console.log(`\nRECORD=${record}: the ranges of '${bench}' now include this run (${fileOf()}).`);
+  if (kept.length > 0) {
+    console.log(`Not recorded, being slower than recorded (RECORD=all records them): ${kept.join('; ')}.`);
+  }
 }
