@@ -13,17 +13,10 @@ import {
   type ValueKind,
   type VariationType,
 } from '../core/flags/index.js';
-import {
-  readBooleanValue,
-  readJsonValue,
-  readNumberValue,
-  readStringValue,
-  readValue,
-  valueReaderOf,
-  type ValueReader,
-} from '../core/flags/eval-detail.js';
+import { readValue, valueReaderOf, type ValueReader } from '../core/flags/eval-detail.js';
 import { evaluateLiveFlag } from '../core/flags/evaluate-flag.js';
-import { FlagHandle } from './flag-handle.js';
+import { FlagHandle, servedConversions } from './flag-handle.js';
+import type { CompiledFlag } from '../core/flags/compile-flag.js';
 import { consoleLogger, type SwitchyardLogger } from '../core/logger.js';
 import type { FlagStorage, StoredRecord } from '../core/store/flag-storage.interface.js';
 import { FlagStore, type StoreChanges } from '../core/store/flag-store.js';
@@ -455,7 +448,10 @@ export class FeatureFlagClient {
   }
 
   boolVariation(key: string, user: unknown, defaultValue: boolean): boolean {
-    return this.evaluateValue(key, user, 'boolean', readBooleanValue, defaultValue);
+    const flag = this.plainFlag(key);
+    if (flag === undefined) return this.evaluateValueInFull(key, user, 'boolean', defaultValue);
+    const value = servedConversions(this.core, flag, user)?.asBoolean;
+    return value === undefined ? defaultValue : value;
   }
 
   boolVariationDetail(key: string, user: unknown, defaultValue: boolean): EvalDetail<boolean> {
@@ -463,7 +459,10 @@ export class FeatureFlagClient {
   }
 
   numberVariation(key: string, user: unknown, defaultValue: number): number {
-    return this.evaluateValue(key, user, 'number', readNumberValue, defaultValue);
+    const flag = this.plainFlag(key);
+    if (flag === undefined) return this.evaluateValueInFull(key, user, 'number', defaultValue);
+    const value = servedConversions(this.core, flag, user)?.asNumber;
+    return value === undefined ? defaultValue : value;
   }
 
   numberVariationDetail(key: string, user: unknown, defaultValue: number): EvalDetail<number> {
@@ -471,7 +470,10 @@ export class FeatureFlagClient {
   }
 
   stringVariation(key: string, user: unknown, defaultValue: string): string {
-    return this.evaluateValue(key, user, 'string', readStringValue, defaultValue);
+    const flag = this.plainFlag(key);
+    if (flag === undefined) return this.evaluateValueInFull(key, user, 'string', defaultValue);
+    const conversions = servedConversions(this.core, flag, user);
+    return conversions === undefined ? defaultValue : conversions.value;
   }
 
   stringVariationDetail(key: string, user: unknown, defaultValue: string): EvalDetail<string> {
@@ -479,7 +481,10 @@ export class FeatureFlagClient {
   }
 
   jsonVariation<T = unknown>(key: string, user: unknown, defaultValue: T): T {
-    return this.evaluateValue(key, user, 'json', readJsonValue, defaultValue);
+    const flag = this.plainFlag(key);
+    if (flag === undefined) return this.evaluateValueInFull(key, user, 'json', defaultValue);
+    const json = servedConversions(this.core, flag, user)?.asJson;
+    return json !== undefined && json.ok ? (json.value as T) : defaultValue;
   }
 
   jsonVariationDetail<T = unknown>(key: string, user: unknown, defaultValue: T): EvalDetail<T> {
@@ -633,6 +638,7 @@ export class FeatureFlagClient {
     return evaluation;
   }
 
+  /** `variation`'s path: the typed methods do the same, each with its conversion written out. */
   private evaluateValue<T>(
     key: string,
     user: unknown,
@@ -640,17 +646,21 @@ export class FeatureFlagClient {
     read: ValueReader,
     defaultValue: T,
   ): T {
+    const flag = this.plainFlag(key);
+    if (flag === undefined) return this.evaluateValueInFull(key, user, kind, defaultValue);
+    const core = this.core;
+    const value = readValue(evaluateLiveFlag(flag, user, core.store.segmentLookup, core.logger), read);
+    return value === undefined ? defaultValue : (value as T);
+  }
+
+  /**
+   * The live flag of `key` when nothing but its value is needed (ready, nothing recorded or observed, no test
+   * overrides), else undefined: the full path answers. Kept small so that V8 inlines it into the value methods.
+   */
+  private plainFlag(key: string): CompiledFlag | undefined {
     const core = this.core;
     // `=== true`: a pointer comparison, where a bare field test compiles to a full ToBoolean.
-    if (core.plain === true) {
-      // The common case, kept small so that V8 inlines it into the caller: a live flag, nothing else to do.
-      const flag = core.store.flag(key);
-      if (flag !== undefined) {
-        const value = readValue(evaluateLiveFlag(flag, user, core.store.segmentLookup, core.logger), read);
-        return value === undefined ? defaultValue : (value as T);
-      }
-    }
-    return this.evaluateValueInFull(key, user, kind, defaultValue);
+    return core.plain === true ? core.store.flag(key) : undefined;
   }
 
   /** Overrides, switches answering as flags, not-ready and recorded evaluations. */
