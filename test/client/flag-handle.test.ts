@@ -83,7 +83,11 @@ test('a handle answers what the client answers, for every type and every user', 
   assert.deepEqual(client.flag('limits').jsonVariation(pro, {}), { max: 10 });
   assert.deepEqual(checkout.jsonVariation(pro, { d: 1 }), { d: 1 }, "'treatment' is not JSON: the default");
   assert.deepEqual(checkout.jsonVariation(pro, { d: 1 }), client.jsonVariation('checkout', pro, { d: 1 }));
-  assert.equal(client.flag('limits').numberVariation({ plan: 'pro' }, 3), 3, 'a user without a key: the default');
+  assert.equal(
+    client.flag('limits').numberVariation({ plan: 'pro' }, 3),
+    3,
+    'a user without a key: the default',
+  );
   assert.equal(client.flag('ratio').numberVariation(pro, 0), 0.25);
   assert.equal(client.flag('ratio').stringVariation(pro, ''), '0.25');
   assert.deepEqual(checkout.variationDetail(pro, 'x'), client.variationDetail('checkout', pro, 'x'));
