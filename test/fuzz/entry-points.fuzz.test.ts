@@ -17,6 +17,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
+import { evaluateGeneral, evaluateLiveFlag } from '../../lib/core/flags/evaluate-flag.js';
 import {
   FeatureFlagClient,
   FileStorage,
@@ -260,6 +261,32 @@ test('flag and segment documents: compile or InvalidFlagError; a compiled flag e
         client.store.applySync({ eventType: 'patch', featureFlags: [doc as FeatBitFlag], segments: [] });
         only('variationDetail', [], () => client.variationDetail(flag.key, user as never, 'default'));
       });
+    }),
+    settings,
+  );
+});
+
+test('flag programs: for any accepted document and any user, the generated program answers as the general evaluator', () => {
+  const segments = (): undefined => undefined;
+  fc.assert(
+    fc.property(documentLike, fc.array(userLike, { minLength: 1, maxLength: 4 }), (doc, users) => {
+      let flag;
+      try {
+        flag = compileFlag(doc);
+      } catch (error) {
+        if (error instanceof InvalidFlagError) return;
+        throw error;
+      }
+      if (flag.archived) return;
+      for (const user of users) {
+        const viaProgram = evaluateLiveFlag(flag, user, segments, silentLogger);
+        const program = flag.program;
+        flag.program = evaluateGeneral;
+        const viaGeneral = evaluateLiveFlag(flag, user, segments, silentLogger);
+        flag.program = program;
+        // fc.stringify: users may hold BigInts, which JSON.stringify refuses.
+        if (viaProgram !== viaGeneral) assert.fail(`${fc.stringify(doc)} for ${fc.stringify(user)}`);
+      }
     }),
     settings,
   );
