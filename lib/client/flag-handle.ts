@@ -67,28 +67,28 @@ export class FlagHandle {
   boolVariation(user: unknown, defaultValue: boolean): boolean {
     const flag = this.plainFlag();
     if (flag === undefined) return this.client.boolVariation(this.key, user, defaultValue);
-    const value = this.conversionsFor(flag, user)?.asBoolean;
+    const value = servedConversions(this.core, flag, user)?.asBoolean;
     return value === undefined ? defaultValue : value;
   }
 
   numberVariation(user: unknown, defaultValue: number): number {
     const flag = this.plainFlag();
     if (flag === undefined) return this.client.numberVariation(this.key, user, defaultValue);
-    const value = this.conversionsFor(flag, user)?.asNumber;
+    const value = servedConversions(this.core, flag, user)?.asNumber;
     return value === undefined ? defaultValue : value;
   }
 
   stringVariation(user: unknown, defaultValue: string): string {
     const flag = this.plainFlag();
     if (flag === undefined) return this.client.stringVariation(this.key, user, defaultValue);
-    const conversions = this.conversionsFor(flag, user);
+    const conversions = servedConversions(this.core, flag, user);
     return conversions === undefined ? defaultValue : conversions.value;
   }
 
   jsonVariation<T = unknown>(user: unknown, defaultValue: T): T {
     const flag = this.plainFlag();
     if (flag === undefined) return this.client.jsonVariation(this.key, user, defaultValue);
-    const json = this.conversionsFor(flag, user)?.asJson;
+    const json = servedConversions(this.core, flag, user)?.asJson;
     return json !== undefined && json.ok ? (json.value as T) : defaultValue;
   }
 
@@ -107,10 +107,6 @@ export class FlagHandle {
     if (core.plain !== true) return undefined;
     const store = core.store;
     return this.generation === store.flagGeneration ? this.flag : this.lookUp(store);
-  }
-
-  private conversionsFor(flag: CompiledFlag, user: unknown): ValueConversions | undefined {
-    return servedConversions(this.core, flag, user);
   }
 
   private lookUp(store: FlagStore): CompiledFlag | undefined {
