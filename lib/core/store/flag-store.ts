@@ -568,7 +568,9 @@ export class FlagStore {
       this.liveFlagList = undefined;
     }
     if (segments.size > 0) {
-      for (const entry of [...this.flagMap.values()]) {
+      // No copy of the map: compiling a pending flag replaces its entry's value (or deletes it), which a Map's
+      // iteration tolerates.
+      for (const entry of this.flagMap.values()) {
         // A flag changed by this sync is listed already (at a cold start: every flag, none compiled for this).
         if (flagKeys.has(entry.key)) continue;
         const flag = entry instanceof PendingFlag ? this.compilePending(entry) : entry;

@@ -242,6 +242,31 @@ test('a segment change lists the pending flags that use the segment, and only th
   assert.deepEqual([...result.changes.flagKeys].sort(), expected);
 });
 
+test('a segment change that meets pending flags whose documents turned invalid drops them and lists the rest', () => {
+  const logger = new RecordingLogger();
+  const store = new FlagStore({ logger });
+  const docs = flagsOf(LARGE);
+  store.applySync({ eventType: 'full', featureFlags: docs, segments: [segmentA] });
+  // Dropped while the segment change walks the flags: entries deleted during that walk.
+  for (const i of [4, 5, 11, 300]) (docs[i] as { variations: unknown }).variations = 'now invalid';
+  const result = store.applySync({
+    eventType: 'patch',
+    segments: [segmentDoc('seg-a', { updatedAt: at(40), included: ['user-3'] })],
+  });
+  const dropped = new Set(['flag-4', 'flag-5', 'flag-11', 'flag-300']);
+  const expected = docs
+    .filter((doc, i) => i % 7 === 4 && !dropped.has(doc.key))
+    .map((doc) => doc.key)
+    .sort();
+  assert.deepEqual([...result.changes.flagKeys].sort(), expected);
+  assert.equal(logger.errors.filter((line) => line.startsWith('Dropped flag')).length, dropped.size);
+  for (const key of dropped) assert.equal(store.flag(key), undefined, key);
+  assert.equal(
+    store.flags().length,
+    expected.length + docs.filter((d, i) => i % 7 !== 4 && !d.isArchived && !dropped.has(d.key)).length,
+  );
+});
+
 test('a parsed document changed by its owner after the store accepted it is dropped and logged, never half compiled', () => {
   const logger = new RecordingLogger();
   const store = new FlagStore({ logger });
