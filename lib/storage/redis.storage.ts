@@ -1,9 +1,9 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { createRequire } from 'node:module';
 import type { Cluster, ClusterOptions, Redis, RedisOptions } from 'ioredis';
 import { defer, Subject, type Observable } from 'rxjs';
 import { StorageConflictError, StorageError } from '../core/errors.js';
 import { consoleLogger, type SwitchyardLogger } from '../core/logger.js';
+import { lazyModule } from '../core/lazy-module.js';
 import {
   auditEntryProblem,
   auditLimit,
@@ -1055,12 +1055,9 @@ const isCluster = (client: Redis | Cluster): client is Cluster => client.isClust
 /**
  * ioredis, loaded when the first RedisStorage opens its connection rather than when the package is imported: an
  * application that never uses Redis does not pay for loading it (129 ms of a 432 ms import of the engine on the
- * benchmark host). ioredis is CommonJS, so `require` loads it synchronously, as the constructor needs.
+ * benchmark host).
  */
-let ioredisModule: typeof import('ioredis') | undefined;
-function ioredis(): typeof import('ioredis') {
-  return (ioredisModule ??= createRequire(import.meta.url)('ioredis') as typeof import('ioredis'));
-}
+const ioredis = lazyModule<typeof import('ioredis')>('ioredis');
 
 /** The connection the options ask for: a cluster, a Sentinel-managed master, or one server by URL. */
 function openClient(options: RedisStorageOptions, connectTimeoutMs: number, name: string): Redis | Cluster {

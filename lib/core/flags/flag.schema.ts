@@ -1,6 +1,6 @@
 import type { z as Zod, ZodError } from 'zod';
 import { InvalidFlagError } from '../errors.js';
-import { lazyZod } from '../lazy-zod.js';
+import { lazyZod } from '../lazy-module.js';
 import type { FeatBitFlag, FeatBitSegment } from './flag.model.js';
 
 /**

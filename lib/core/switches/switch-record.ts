@@ -1,5 +1,5 @@
 import { InvalidRecordError } from '../errors.js';
-import { lazyZod } from '../lazy-zod.js';
+import { lazyZod } from '../lazy-module.js';
 import type { ArgumentRegistry } from './argument.js';
 import { Condition, type ConditionRecord } from './condition.js';
 import type { OperatorRegistry } from './operator.js';
