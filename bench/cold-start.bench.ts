@@ -95,7 +95,8 @@ const SCENARIOS: Array<{ id: string; label: string; peerFile?: string }> = [
   { id: 'featbit-stream', label: 'FeatBit node SDK, full sync from the same FlagServer' },
   {
     id: 'switchyard-redis',
-    label: '**Switchyard**, RedisStorage (documents kept, the default with a storage)',
+    label:
+      '**Switchyard**, RedisStorage (documents kept, the default with a storage; ioredis loaded before the timer, as for its floors)',
   },
   { id: 'switchyard-bootstrap-file', label: '**Switchyard**, `bootstrapFile`' },
   { id: 'switchyard-bootstrap-text', label: '**Switchyard**, `bootstrap` JSON text (read before the timer)' },
@@ -107,6 +108,10 @@ const SCENARIOS: Array<{ id: string; label: string; peerFile?: string }> = [
   {
     id: 'floor-redis',
     label: 'floor: ioredis reads the same records as RedisStorage and parses each (no SDK)',
+  },
+  {
+    id: 'floor-redis-read',
+    label: 'floor: ioredis reads the same records, none parsed (the transport alone)',
   },
   { id: 'floor-stream', label: 'floor: a bare `ws` client receives the full sync and parses it (no SDK)' },
   { id: 'floor-json-parse', label: 'floor: `JSON.parse` of the same text alone (no SDK)' },
@@ -188,7 +193,8 @@ const figures: Figure[] = [];
 for (const [id, floorId] of Object.entries(FLOOR_OF)) {
   if (!results.has(id) || !results.has(floorId)) continue;
   figures.push({
-    name: `${id} ÷ ${floorId}`,
+    // Renamed when the Redis row began to load ioredis before its timer (the old figure timed that load too).
+    name: id === 'switchyard-redis' ? `${id} (ioredis loaded first) ÷ ${floorId}` : `${id} ÷ ${floorId}`,
     value: firstEvaluation(id) / firstEvaluation(floorId),
     unit: '×',
   });

@@ -10,25 +10,39 @@
  * the clients connected minus before they connected, divided by the connections.
  *
  * Floor (KIND floor, issue 16): a bare TCP server writes a buffer of the same size to every connection and bare TCP
- * clients stamp its arrival — what this machine's kernel charges for the fan-out, under any server.
+ * clients stamp its arrival — what this machine's kernel charges for the fan-out, under any server written in Node.
+ * Native floors (KIND native, one write thread, and native2, two): the same in C, server and clients
+ * (bench/native/tcp-fan-out-floor.c, compiled with the machine's `cc`; skipped with a message when there is none) —
+ * what the kernel charges when no JavaScript runs at all.
  *
  * Run: `node --expose-gc build/bench/fan-out.bench.js` (or `npm run bench -- fan-out`). Env: SIZES (default
- * "1000,10000"), CLIENT_PROCESSES (default 3), KINDS (default "floor,raw,client"; the real clients at 1,000 only), PIN=1
+ * "1000,10000"), CLIENT_PROCESSES (default 3), KINDS (default "floor,native,native2,raw,client"; the real clients at 1,000 only), PIN=1
  * (server on CPU 0, clients on the other CPUs).
  */
 import { fork, spawnSync, type ChildProcess } from 'node:child_process';
-import os from 'node:os';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os, { tmpdir } from 'node:os';
 import { reportAgainstRecorded, type Figure } from './recorded-figures.js';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { stopProcess } from './bench-redis.js';
-import { arrivalOf } from './stream-clients.js';
+import { arrivalOf, FLOOR_FRAME_BYTES } from './stream-clients.js';
 
 const SIZES = (process.env.SIZES ?? '1000,10000').split(',').map(Number);
 const PROCESSES = Number(process.env.CLIENT_PROCESSES ?? 3);
-const KINDS = (process.env.KINDS ?? 'floor,raw,client').split(',');
+// SERVERS=2: the Node rows with the connections split over two server processes (client process p connects to
+// server p % SERVERS), as two instances of one service would share them.
+const SERVERS = Number(process.env.SERVERS ?? 1);
+if (!(SERVERS >= 1) || PROCESSES % SERVERS !== 0) {
+  throw new TypeError(
+    'fan-out: CLIENT_PROCESSES must be a multiple of SERVERS, so that each server has as many',
+  );
+}
+const KINDS = (process.env.KINDS ?? 'floor,native,native2,raw,client').split(',');
 const KIND_NAMES: Record<string, string> = {
   floor: 'floor: bare TCP writes, no WebSocket (socket-floor.child)',
+  native: 'native floor: C server (one write thread) and C clients, no JavaScript',
+  native2: 'native floor: C server (two write threads) and C clients, no JavaScript',
   raw: 'raw ws',
   client: 'FeatureFlagClient',
 };
@@ -96,21 +110,36 @@ function serverMemory(server: ChildProcess): Promise<Memory> {
   });
 }
 
+/** Heap, RSS and CPU summed over the server processes. */
+async function serversMemory(servers: ReadonlyArray<{ child: ChildProcess }>): Promise<Memory> {
+  const each = await Promise.all(servers.map(({ child }) => serverMemory(child)));
+  return {
+    heapUsed: each.reduce((sum, m) => sum + m.heapUsed, 0),
+    rss: each.reduce((sum, m) => sum + m.rss, 0),
+    cpuMicros: each.reduce((sum, m) => sum + m.cpuMicros, 0),
+  };
+}
+
 const percentile = (sorted: Float64Array, p: number): number =>
   sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
 
 async function measure(kind: string, clients: number): Promise<Result> {
-  const { child: server, port } = await startServer(kind);
+  const servers = await Promise.all(Array.from({ length: SERVERS }, () => startServer(kind)));
   await pause(200);
-  const before = await serverMemory(server);
+  const before = await serversMemory(servers);
   const warmup = warmupChanges(clients);
   const changes = warmup + measuredChanges(clients);
   const sentAt = new Float64Array(changes + 1);
   const got = new Uint32Array(changes + 1);
   const waiters = new Map<number, () => void>();
-  server.on('message', (message: { type: string; n: number; at: number }) => {
-    if (message.type === 'sent') sentAt[message.n] = message.at;
-  });
+  // With several servers, a change starts when the first of them is about to apply it.
+  for (const { child } of servers) {
+    child.on('message', (message: { type: string; n: number; at: number }) => {
+      if (message.type === 'sent' && (sentAt[message.n] === 0 || message.at < sentAt[message.n])) {
+        sentAt[message.n] = message.at;
+      }
+    });
+  }
   const connectStart = performance.now();
   const processes: ChildProcess[] = [];
   const counts: number[] = [];
@@ -122,7 +151,7 @@ async function measure(kind: string, clients: number): Promise<Result> {
       env: {
         ...process.env,
         SECRET,
-        PORT: String(port),
+        PORT: String(servers[p % SERVERS].port),
         COUNT: String(count),
         CHANGES: String(changes),
         KIND: kind,
@@ -144,16 +173,16 @@ async function measure(kind: string, clients: number): Promise<Result> {
   await Promise.all(readies);
   const connectMs = performance.now() - connectStart;
   await pause(500);
-  const connected = await serverMemory(server);
+  const connected = await serversMemory(servers);
 
   for (let n = 1; n <= changes; n++) {
     const arrived = arrivalOf(waiters, n, clients, CHANGE_TIMEOUT_MS);
-    server.send({ type: 'change', n });
+    for (const { child } of servers) child.send({ type: 'change', n });
     await arrived;
     await pause(10);
   }
 
-  const afterChanges = await serverMemory(server);
+  const afterChanges = await serversMemory(servers);
   const samples = await Promise.all(
     processes.map(
       (child) =>
@@ -166,8 +195,8 @@ async function measure(kind: string, clients: number): Promise<Result> {
     ),
   );
   await Promise.all(processes.map((child) => new Promise((resolve) => child.once('exit', resolve))));
-  server.send({ type: 'stop' });
-  await stopProcess(server);
+  for (const { child } of servers) child.send({ type: 'stop' });
+  await Promise.all(servers.map(({ child }) => stopProcess(child)));
 
   const latencies: number[] = [];
   const lastPerChange: number[] = [];
@@ -200,6 +229,54 @@ async function measure(kind: string, clients: number): Promise<Result> {
   };
 }
 
+// The native floor, compiled once per run from bench/native (build/ holds no C: the source is read from the repository).
+const nativeDir = mkdtempSync(join(tmpdir(), 'switchyard-fan-out-'));
+const nativeBinary = join(nativeDir, 'tcp-fan-out-floor');
+let nativeProblem: string | undefined;
+let nativeCompiled = false;
+function compileNative(): boolean {
+  if (nativeProblem !== undefined) return false;
+  if (nativeCompiled) return true;
+  const source = join(here, '..', '..', 'bench', 'native', 'tcp-fan-out-floor.c');
+  const compiled = spawnSync('cc', ['-O2', '-pthread', '-o', nativeBinary, source], { encoding: 'utf8' });
+  if (compiled.status !== 0) {
+    nativeProblem = `no native floor: \`cc ${source}\` failed (${compiled.error?.message ?? compiled.stderr.trim()})`;
+    console.log(`  ${nativeProblem}`);
+    return false;
+  }
+  nativeCompiled = true;
+  return true;
+}
+
+function measureNative(threads: number, clients: number): Result | undefined {
+  if (!compileNative()) return undefined;
+  const run = spawnSync(
+    nativeBinary,
+    [clients, FLOOR_FRAME_BYTES, warmupChanges(clients), measuredChanges(clients), PROCESSES, threads].map(
+      String,
+    ),
+    { encoding: 'utf8', timeout: 600_000 },
+  );
+  if (run.status !== 0) throw new Error(`native floor failed (status ${run.status}): ${run.stderr}`);
+  const native = JSON.parse(run.stdout) as {
+    p50: number;
+    p99: number;
+    max: number;
+    everyClientP50: number;
+    everyClientP99: number;
+    serverCpuPerChangeMs: number;
+    connectMs: number;
+  };
+  return {
+    kind: threads === 1 ? 'native' : 'native2',
+    clients,
+    ...native,
+    heapPerConnection: Number.NaN,
+    rssPerConnection: Number.NaN,
+    serverCpuPerChange: native.serverCpuPerChangeMs * 1000,
+  };
+}
+
 console.log(
   `Server alone in its process${PIN ? ' (pinned to CPU 0, clients to the others)' : ''}; clients in ${PROCESSES} other processes; ${os.cpus().length} CPUs, load average ` +
     `at start ${os.loadavg()[0].toFixed(1)}; ${new Date().toISOString()}.`,
@@ -208,11 +285,18 @@ const results: Result[] = [];
 for (const kind of KINDS) {
   for (const clients of SIZES) {
     if (kind === 'client' && clients > 1000) continue;
-    results.push(await measure(kind, clients));
+    if (kind === 'native' || kind === 'native2') {
+      const native = measureNative(kind === 'native' ? 1 : 2, clients);
+      if (native === undefined) continue;
+      results.push(native);
+    } else {
+      results.push(await measure(kind, clients));
+    }
     const r = results[results.length - 1];
     console.log(`  ${kind} × ${clients}: p99 ${r.p99.toFixed(2)} ms (load ${os.loadavg()[0].toFixed(1)})`);
   }
 }
+const kib = (bytes: number): string => (Number.isNaN(bytes) ? '—' : `${(bytes / 1024).toFixed(1)} KiB`);
 const f = (n: number): string => (n >= 100 ? n.toFixed(0) : n >= 10 ? n.toFixed(1) : n.toFixed(2));
 console.log(
   '\n| clients | kind | p50 ms | **p99 ms** | max ms | change → every client, p50 / p99 ms | server CPU per change | server heap per connection | server RSS per connection | all connected and synced in |',
@@ -222,11 +306,12 @@ for (const r of results) {
   console.log(
     `| ${r.clients.toLocaleString('en-US')} | ${KIND_NAMES[r.kind] ?? r.kind} | ${f(r.p50)} | ` +
       `**${f(r.p99)}** | ${f(r.max)} | ${f(r.everyClientP50)} / ${f(r.everyClientP99)} | ` +
-      `${f(r.serverCpuPerChange / 1000)} ms | ${(r.heapPerConnection / 1024).toFixed(1)} KiB | ${(r.rssPerConnection / 1024).toFixed(1)} KiB | ` +
+      `${f(r.serverCpuPerChange / 1000)} ms | ${kib(r.heapPerConnection)} | ${kib(r.rssPerConnection)} | ` +
       `${(r.connectMs / 1000).toFixed(1)} s |`,
   );
 }
-const budgetRows = results.filter((r) => r.clients === 1000 && r.kind !== 'floor');
+const isFloor = (kind: string): boolean => kind === 'floor' || kind.startsWith('native');
+const budgetRows = results.filter((r) => r.clients === 1000 && !isFloor(r.kind));
 for (const r of budgetRows) {
   const floor = results.find((other) => other.kind === 'floor' && other.clients === r.clients);
   console.log(
@@ -237,11 +322,17 @@ for (const r of budgetRows) {
         : `; against the floor in the same run: p99 ${(r.p99 / floor.p99).toFixed(2)} ×, server CPU ${(r.serverCpuPerChange / floor.serverCpuPerChange).toFixed(2)} ×.`),
   );
 }
+for (const r of results.filter((row) => row.clients === 1000 && row.kind.startsWith('native'))) {
+  console.log(
+    `\nThis machine's kernel alone (${KIND_NAMES[r.kind]}): p99 ${f(r.p99)} ms at 1,000 connections, ` +
+      `${r.p99 < 10 ? 'under' : '**over**'} the 10 ms budget.`,
+  );
+}
 // Each kind against the floor of its size in this run (only runs that measured the floor can be compared).
 const figures: Figure[] = [];
 for (const r of results) {
   const floor = results.find((other) => other.kind === 'floor' && other.clients === r.clients);
-  if (floor === undefined || r === floor) continue;
+  if (floor === undefined || isFloor(r.kind)) continue;
   const name = `${KIND_NAMES[r.kind] ?? r.kind} × ${r.clients.toLocaleString('en-US')}`;
   figures.push(
     { name: `${name}: p99 ÷ the floor's`, value: r.p99 / floor.p99, unit: '×' },
@@ -253,4 +344,5 @@ for (const r of results) {
   );
 }
 if (figures.length > 0) reportAgainstRecorded('fan-out', figures);
+rmSync(nativeDir, { recursive: true, force: true });
 process.exit(0);
