@@ -181,6 +181,46 @@ test('versions: updatedAt in Unix ms, fraction truncated, no zone = UTC', () => 
   );
 });
 
+test('versions: the last text read is remembered, and only for that same text', () => {
+  // Validation and the store read a document's version one after the other; the second read is answered from
+  // the first. Alternating texts, valid and not, must each still get their own version, whatever came before.
+  const texts = [
+    '2024-05-01T10:00:00Z',
+    'soon',
+    '2024-05-01T10:00:00Z',
+    '2024-05-01T10:00:00',
+    '2024-05-01T12:00:00+02:00',
+    '',
+    '2023-01-19T08:04:54.3264271Z',
+    'soon',
+    '2023-01-19T08:04:54.3264271Z',
+    '2023-01-19T08:04:54.3264271Z',
+  ];
+  const expected = [
+    Date.UTC(2024, 4, 1, 10),
+    Number.NaN,
+    Date.UTC(2024, 4, 1, 10),
+    Date.UTC(2024, 4, 1, 10),
+    Date.UTC(2024, 4, 1, 10),
+    Number.NaN,
+    Date.UTC(2023, 0, 19, 8, 4, 54, 326),
+    Number.NaN,
+    Date.UTC(2023, 0, 19, 8, 4, 54, 326),
+    Date.UTC(2023, 0, 19, 8, 4, 54, 326),
+  ];
+  for (let round = 0; round < 2; round++) {
+    assert.deepEqual(
+      texts.map((text) => parseVersion(text)),
+      expected,
+    );
+  }
+  // A text built at run time (another string object, the same characters) reads the same.
+  const built = ['2024-05-01', 'T10:00:00Z'].join('');
+  assert.equal(parseVersion('soon'), Number.NaN);
+  assert.equal(parseVersion(built), Date.UTC(2024, 4, 1, 10));
+  assert.equal(parseVersion('2024-05-02T10:00:00Z'), Date.UTC(2024, 4, 2, 10));
+});
+
 test('the compact compiled form gives back exactly what the document says: version, flags, variations', () => {
   // The record packs version and flags into small integers; these dates cover negative, zero, sub-2^24,
   // ordinary and the largest ECMAScript time values, each with every archived/enabled/type combination.
