@@ -16,8 +16,9 @@
  * what the kernel charges when no JavaScript runs at all.
  *
  * Run: `node --expose-gc build/bench/fan-out.bench.js` (or `npm run bench -- fan-out`). Env: SIZES (default
- * "1000,10000"), CLIENT_PROCESSES (default 3), KINDS (default "floor,native,native2,raw,client"; the real clients at 1,000 only), PIN=1
- * (server on CPU 0, clients on the other CPUs).
+ * "1000,10000"), CLIENT_PROCESSES (default 3), KINDS (default "floor,native,native2,raw,client"; the real clients
+ * at 1,000 only), SERVERS (default 1: the Node rows' server processes, each with an equal share of the client
+ * processes), PIN=1 (server on CPU 0, clients on the other CPUs; not applied to the native floor).
  */
 import { fork, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
