@@ -101,7 +101,12 @@ static void run_clients(struct sockaddr_in address, int count, int bytes, int ch
     for (int e = 0; e < ready_count; e++) {
       int fd = (int)(events[e].data.u64 >> 32), index = (int)(uint32_t)events[e].data.u64;
       ssize_t got = read(fd, buffer, sizeof buffer);
-      if (got <= 0) continue;
+      if (got < 0 && errno == EINTR) continue;
+      if (got == 0) {
+        errno = ECONNRESET;
+        die("a connection closed before every change arrived");
+      }
+      if (got < 0) die("read from a connection");
       double at = now_ms();
       long before = received[index] / bytes;
       received[index] += got;
